@@ -1,0 +1,1 @@
+"""Persistence: the store interface, its SQLite backend and token encryption."""

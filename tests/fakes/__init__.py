@@ -1,0 +1,1 @@
+"""Protocol-level fakes of the chat platforms, driven by the real libraries."""
