@@ -1,0 +1,1 @@
+"""The platform-neutral print-orchestration core that every chat adapter feeds."""
