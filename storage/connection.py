@@ -1,0 +1,150 @@
+"""The SQLite connection under the store: pragmas, one user at a time, transactions.
+
+One connection serves the whole process, so an :class:`asyncio.Lock` lets one
+operation at a time use it: without the lock two coroutines would share one
+transaction. Between processes, ``BEGIN IMMEDIATE`` and the busy timeout serialise
+writers instead. Every :mod:`sqlite3` error leaves this module as a ``StoreError``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+
+import aiosqlite
+
+from storage.errors import StoreError
+
+logger = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 5000
+Params = tuple[object, ...]
+
+
+class Database:
+    """One open aiosqlite connection, handed to one operation at a time.
+
+    Args:
+        db: A connection in autocommit mode, configured by :func:`connect`.
+    """
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+        self._lock = asyncio.Lock()
+        self._closed = False
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Hold the connection for reads, or for steps that run their own
+        transactions (migrations)."""
+        async with self._lock:
+            with translate_errors():
+                yield self._db
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Hold the connection inside ``BEGIN IMMEDIATE``; commit unless the body
+        raises, in which case roll back."""
+        async with self._lock:
+            with translate_errors():
+                await self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._db
+                except BaseException:
+                    await self._db.rollback()
+                    raise
+                await self._db.commit()
+
+    async def checkpoint(self) -> None:
+        """Copy the WAL into the database file and empty it."""
+        # Old copies of rewritten or deleted pages live on in the WAL until this.
+        async with self.connection() as db:
+            await db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    async def close(self) -> None:
+        """Close the connection; later calls do nothing."""
+        async with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            await self._db.close()
+
+
+async def connect(path: Path) -> Database:
+    """Open the database file at ``path``, creating it and its directories.
+
+    Raises:
+        StoreError: The file cannot be opened as a database.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with translate_errors():
+        db = await aiosqlite.connect(path, isolation_level=None)
+    try:
+        with translate_errors():
+            await _configure(db)
+    except BaseException:
+        await db.close()
+        raise
+    return Database(db)
+
+
+async def _configure(db: aiosqlite.Connection) -> None:
+    db.row_factory = aiosqlite.Row
+    await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    await db.execute("PRAGMA journal_mode = WAL")
+    await db.execute("PRAGMA synchronous = NORMAL")
+    await db.execute("PRAGMA foreign_keys = ON")
+    # Deleted rows (forgotten users, old tokens) are zeroed, not left in free pages.
+    await db.execute("PRAGMA secure_delete = ON")
+
+
+@contextmanager
+def translate_errors() -> Iterator[None]:
+    """Turn any :mod:`sqlite3` error raised inside into a :class:`StoreError`."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise StoreError(f"the database failed: {exc}") from exc
+
+
+async def fetch_one(
+    db: aiosqlite.Connection, sql: str, params: Params = ()
+) -> sqlite3.Row | None:
+    """Return the first row of a query, if any."""
+    async with db.execute(sql, params) as cursor:
+        return await cursor.fetchone()
+
+
+async def fetch_all(
+    db: aiosqlite.Connection, sql: str, params: Params = ()
+) -> list[sqlite3.Row]:
+    """Return every row of a query."""
+    return list(await db.execute_fetchall(sql, params))
+
+
+async def fetch_returned(
+    db: aiosqlite.Connection, sql: str, params: Params
+) -> sqlite3.Row:
+    """Return the row of an ``INSERT ... RETURNING`` that always returns one."""
+    row = await fetch_one(db, sql, params)
+    if row is None:
+        raise StoreError("a statement with RETURNING returned no row")
+    return row
+
+
+async def insert(db: aiosqlite.Connection, sql: str, params: Params) -> int:
+    """Run an INSERT and return the new row's id."""
+    cursor = await db.execute(sql, params)
+    if cursor.lastrowid is None:
+        raise StoreError("an insert returned no row id")
+    return cursor.lastrowid
+
+
+async def change(db: aiosqlite.Connection, sql: str, params: Params = ()) -> int:
+    """Run an INSERT, UPDATE or DELETE and return how many rows it touched."""
+    cursor = await db.execute(sql, params)
+    return cursor.rowcount

@@ -1,0 +1,105 @@
+"""The SQL for print jobs and their state history.
+
+Each function runs inside a transaction or connection the caller holds. ``where``
+arguments are fixed strings from ``storage/sqlite.py``, never user input; values
+always travel as parameters.
+"""
+
+from __future__ import annotations
+
+import aiosqlite
+
+from storage.cipher import TokenCipher
+from storage.connection import Params, change, fetch_all, fetch_one, insert
+from storage.errors import JobNotFound
+from storage.records import FINISHED_JOB_STATES, JobRecord, NewJob
+from storage.rows import job_from_row, to_db_json, to_db_time, utc_now
+
+# Must read as the WHERE of the jobs_unfinished index, or SQLite will not use it.
+UNFINISHED = "state NOT IN (" + ", ".join(f"'{s}'" for s in FINISHED_JOB_STATES) + ")"
+
+
+async def select_job(
+    db: aiosqlite.Connection, cipher: TokenCipher, job_id: int
+) -> JobRecord:
+    """Return a job.
+
+    Raises:
+        JobNotFound: No job has this id.
+    """
+    job = await find_job(db, cipher, "id = ?", (job_id,))
+    if job is None:
+        raise JobNotFound(f"job {job_id} does not exist")
+    return job
+
+
+async def find_job(
+    db: aiosqlite.Connection, cipher: TokenCipher, where: str, params: Params
+) -> JobRecord | None:
+    """Return the first job matching ``where``, if any."""
+    row = await fetch_one(db, f"SELECT * FROM jobs WHERE {where}", params)  # noqa: S608
+    return None if row is None else job_from_row(row, cipher)
+
+
+async def select_jobs(
+    db: aiosqlite.Connection, cipher: TokenCipher, clauses: str, params: Params = ()
+) -> list[JobRecord]:
+    """Return the jobs a ``WHERE ...`` (with ORDER BY and LIMIT) picks."""
+    rows = await fetch_all(db, f"SELECT * FROM jobs WHERE {clauses}", params)  # noqa: S608
+    return [job_from_row(row, cipher) for row in rows]
+
+
+async def count_jobs(db: aiosqlite.Connection, where: str, params: Params) -> int:
+    """Return how many jobs match ``where``."""
+    sql = f"SELECT COUNT(*) FROM jobs WHERE {where}"  # noqa: S608
+    row = await fetch_one(db, sql, params)
+    return 0 if row is None else int(row[0])
+
+
+async def insert_job(db: aiosqlite.Connection, job: NewJob) -> int:
+    """Insert a new job and return its id."""
+    now = to_db_time(utc_now())
+    scheduled = None if job.scheduled_for is None else to_db_time(job.scheduled_for)
+    return await insert(
+        db,
+        "INSERT INTO jobs (request_key, identity_id, printer_id, chat_id, platform,"
+        " state, file_name, spool_path, print_mode, options, language,"
+        " scheduled_for, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            job.request_key,
+            job.identity_id,
+            job.printer_id,
+            job.chat_id,
+            job.platform,
+            job.state,
+            job.file_name,
+            job.spool_path,
+            job.print_mode,
+            to_db_json(job.options),
+            job.language,
+            scheduled,
+            now,
+            now,
+        ),
+    )
+
+
+async def update_columns(
+    db: aiosqlite.Connection, job_id: int, columns: dict[str, object]
+) -> None:
+    """Set columns of a job; the names must come from ``rows.encode_job_fields``."""
+    assignments = ", ".join(f"{name} = ?" for name in columns)
+    sql = f"UPDATE jobs SET {assignments} WHERE id = ?"  # noqa: S608
+    await change(db, sql, (*columns.values(), job_id))
+
+
+async def append_event(
+    db: aiosqlite.Connection, job_id: int, state: str, detail: str
+) -> None:
+    """Add an entry to a job's state history."""
+    await change(
+        db,
+        "INSERT INTO job_events (job_id, state, detail, at) VALUES (?, ?, ?, ?)",
+        (job_id, state, detail, to_db_time(utc_now())),
+    )

@@ -1,0 +1,1 @@
+"""Tests of the storage layer, against real SQLite files."""
