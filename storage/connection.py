@@ -42,6 +42,7 @@ class Database:
         """Hold the connection for reads, or for steps that run their own
         transactions (migrations)."""
         async with self._lock:
+            self._check_open()
             with translate_errors():
                 yield self._db
 
@@ -50,6 +51,7 @@ class Database:
         """Hold the connection inside ``BEGIN IMMEDIATE``; commit unless the body
         raises, in which case roll back."""
         async with self._lock:
+            self._check_open()
             with translate_errors():
                 await self._db.execute("BEGIN IMMEDIATE")
                 try:
@@ -58,6 +60,10 @@ class Database:
                     await self._db.rollback()
                     raise
                 await self._db.commit()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreError("the store is closed")
 
     async def checkpoint(self) -> None:
         """Copy the WAL into the database file and empty it."""

@@ -13,7 +13,13 @@ from storage.cipher import TokenCipher
 from storage.connection import Params, change, fetch_all, fetch_one, insert
 from storage.errors import JobNotFound
 from storage.records import FINISHED_JOB_STATES, JobRecord, NewJob
-from storage.rows import job_from_row, to_db_json, to_db_time, utc_now
+from storage.rows import (
+    job_from_row,
+    to_db_json,
+    to_db_sources,
+    to_db_time,
+    utc_now,
+)
 
 # Must read as the WHERE of the jobs_unfinished index, or SQLite will not use it.
 UNFINISHED = "state NOT IN (" + ", ".join(f"'{s}'" for s in FINISHED_JOB_STATES) + ")"
@@ -64,8 +70,8 @@ async def insert_job(db: aiosqlite.Connection, job: NewJob) -> int:
         db,
         "INSERT INTO jobs (request_key, identity_id, printer_id, chat_id, platform,"
         " state, file_name, spool_path, print_mode, options, language,"
-        " scheduled_for, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " scheduled_for, sources, status_ref, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             job.request_key,
             job.identity_id,
@@ -79,6 +85,8 @@ async def insert_job(db: aiosqlite.Connection, job: NewJob) -> int:
             to_db_json(job.options),
             job.language,
             scheduled,
+            to_db_sources(job.sources),
+            job.status_ref,
             now,
             now,
         ),

@@ -128,7 +128,7 @@ _V1 = Migration(
 
 _V2 = Migration(
     2,
-    "default options, audit log, groups, shares, scheduled jobs",
+    "default options, audit log, groups, shares, scheduled jobs, job sources",
     (
         """CREATE TABLE defaults (
             identity_id INTEGER PRIMARY KEY
@@ -166,6 +166,8 @@ _V2 = Migration(
         """CREATE UNIQUE INDEX shares_one_default
             ON shares (group_id) WHERE is_default = 1""",
         "ALTER TABLE jobs ADD COLUMN scheduled_for TEXT",
+        # The files of a job as a JSON list, to fetch them again after a restart.
+        "ALTER TABLE jobs ADD COLUMN sources TEXT NOT NULL DEFAULT '[]'",
         """CREATE INDEX jobs_scheduled
             ON jobs (scheduled_for) WHERE scheduled_for IS NOT NULL""",
     ),

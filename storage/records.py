@@ -65,6 +65,23 @@ class Printer:
 
 
 @dataclass(frozen=True)
+class SourceFile:
+    """A file a job prints, as the chat platform can hand it over again.
+
+    Args:
+        name: The file name, already cleaned by the core.
+        ref: A durable platform reference (Telegram file_id, Discord URL).
+        size: The size the platform declared, if it did.
+        is_photo: Sent as a photo, so printed in photo mode.
+    """
+
+    name: str
+    ref: str
+    size: int | None
+    is_photo: bool
+
+
+@dataclass(frozen=True)
 class NewJob:
     """What the core knows about a print request when it first records it.
 
@@ -84,6 +101,8 @@ class NewJob:
     language: str
     scheduled_for: datetime | None = None
     state: str = INITIAL_JOB_STATE
+    sources: tuple[SourceFile, ...] = ()
+    status_ref: str | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +133,7 @@ class JobRecord:
     scheduled_for: datetime | None
     created_at: datetime
     updated_at: datetime
+    sources: tuple[SourceFile, ...] = ()
 
     @property
     def is_finished(self) -> bool:

@@ -6,6 +6,7 @@ Datetimes are stored as fixed-width ISO-8601 UTC text with microseconds
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from collections.abc import Mapping
@@ -23,6 +24,7 @@ from storage.records import (
     LinkState,
     Printer,
     Share,
+    SourceFile,
     TokenPair,
 )
 
@@ -52,7 +54,7 @@ _JOB_TEXT = frozenset(
 _JOB_INT = frozenset({"identity_id", "printer_id", "pages", "copies", "total_pages"})
 _JOB_JSON = frozenset({"options", "settings"})
 _JOB_TIME = frozenset({"scheduled_for", "updated_at"})
-JOB_UPDATABLE = _JOB_TEXT | _JOB_INT | _JOB_JSON | _JOB_TIME | {"upload_uri"}
+JOB_UPDATABLE = _JOB_TEXT | _JOB_INT | _JOB_JSON | _JOB_TIME | {"upload_uri", "sources"}
 
 
 def aad(table: str, column: str, row_id: int) -> bytes:
@@ -82,6 +84,23 @@ def from_db_time(text: str) -> datetime:
 def to_db_json(value: Mapping[str, object]) -> str:
     """Return the stored form of a dict (JSON text, keys sorted)."""
     return json.dumps(dict(value), sort_keys=True, ensure_ascii=False)
+
+
+def to_db_sources(sources: object) -> str:
+    """Return the stored form of a job's source files (a JSON list).
+
+    Raises:
+        TypeError: ``sources`` is not a sequence of :class:`SourceFile`.
+    """
+    if not isinstance(sources, tuple | list) or not all(
+        isinstance(source, SourceFile) for source in sources
+    ):
+        raise TypeError("sources must be a tuple of SourceFile")
+    return json.dumps([dataclasses.asdict(source) for source in sources])
+
+
+def _sources_from_db(text: str) -> tuple[SourceFile, ...]:
+    return tuple(SourceFile(**item) for item in json.loads(text))
 
 
 def utc_now() -> datetime:
@@ -118,6 +137,8 @@ def _encode_job_value(
         if not isinstance(value, Secret):
             raise TypeError("upload_uri must be a Secret (it holds a signed key)")
         return cipher.encrypt(value, aad("jobs", "upload_uri", job_id))
+    if name == "sources":
+        return to_db_sources(value)
     if name in _JOB_TIME:
         if not isinstance(value, datetime):
             raise TypeError(f"{name} must be a datetime, got {type(value).__name__}")
@@ -218,6 +239,7 @@ def job_from_row(row: sqlite3.Row, cipher: TokenCipher) -> JobRecord:
         scheduled_for=_optional_time(row["scheduled_for"]),
         created_at=from_db_time(row["created_at"]),
         updated_at=from_db_time(row["updated_at"]),
+        sources=_sources_from_db(row["sources"]),
     )
 
 

@@ -614,6 +614,15 @@ class SqliteStore:
         logger.info("Store re-encrypted %s secrets under a new key", count)
         return count
 
+    async def ping(self) -> None:
+        """Run a trivial query, for health checks.
+
+        Raises:
+            StoreError: The database cannot answer.
+        """
+        async with self._database.connection() as db:
+            await fetch_one(db, "SELECT 1")
+
     async def integrity_check(self) -> str:
         """Return ``"ok"``, or what SQLite found wrong (pages, foreign keys)."""
         async with self._database.connection() as db:

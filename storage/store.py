@@ -231,6 +231,10 @@ class Store(Protocol):
         """Re-encrypt every stored secret with ``new_cipher``; return how many."""
         ...
 
+    async def ping(self) -> None:
+        """Run a trivial query; raises StoreError when the database is unusable."""
+        ...
+
     async def integrity_check(self) -> str:
         """Return ``"ok"``, or what the database found wrong."""
         ...

@@ -14,7 +14,7 @@ import pytest
 from bot.secret import Secret
 from storage.errors import JobNotFound
 from storage.job_sql import UNFINISHED
-from storage.records import Identity, JobRecord, Printer
+from storage.records import Identity, JobRecord, Printer, SourceFile
 from storage.sqlite import SqliteStore
 from tests.storage.samples import make_job
 
@@ -70,6 +70,24 @@ async def test_add_job_keeps_a_schedule_and_a_given_first_state(
     )
 
     assert (job.scheduled_for, job.state) == (when, "scheduled")
+
+
+async def test_a_jobs_sources_and_status_ref_are_kept(
+    store: SqliteStore, identity: Identity, printer: Printer
+) -> None:
+    photo = SourceFile(name="cat.jpg", ref="AgACAgIAAxkBAAI", size=52133, is_photo=True)
+    sheet = SourceFile(
+        name="plan.xlsx", ref="BQACAgIAAxkBAAJ", size=None, is_photo=False
+    )
+    job = await store.add_job(
+        make_job(identity.id, printer.id, sources=(photo, sheet), status_ref="c:9")
+    )
+
+    trimmed = await store.update_job(job.id, sources=(photo,))
+
+    assert (job.sources, job.status_ref) == ((photo, sheet), "c:9")
+    assert trimmed.sources == (photo,)
+    assert await store.load_job(job.id) == trimmed
 
 
 async def test_update_job_sets_fields_and_logs_the_state_change(
@@ -134,6 +152,7 @@ async def test_update_job_can_clear_nullable_fields(
         ({"upload_uri": "https://plain/text"}, "must be a Secret"),
         ({"scheduled_for": "tomorrow"}, "must be a datetime"),
         ({"settings": ["a"]}, "must be a dict"),
+        ({"sources": ("cat.jpg",)}, "tuple of SourceFile"),
     ],
 )
 async def test_update_job_refuses_bad_fields(

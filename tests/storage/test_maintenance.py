@@ -176,6 +176,13 @@ async def test_the_sqlite_store_satisfies_the_store_protocol(
     assert await as_protocol.integrity_check() == "ok"
 
 
-async def test_close_twice_is_harmless(store: SqliteStore) -> None:
+async def test_ping_answers_while_open_and_fails_once_closed(
+    store: SqliteStore,
+) -> None:
+    await store.ping()
+
     await store.close()
     await store.close()
+
+    with pytest.raises(StoreError, match="closed"):
+        await store.ping()

@@ -136,6 +136,7 @@ async def test_upgrading_a_v1_database_keeps_every_row(
         None,
     )
     assert job.upload_uri == Secret("https://up/v1")
+    assert job.sources == ()
     assert [e.state for e in events] == ["received"]
     assert (claimed_again, nonce_again, check) == (False, False, "ok")
 
