@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot import catalogue
+from bot.catalogue import Catalogue, default_catalogue
 from bot.errors import ChatprintError
 from bot.page_ranges import PageRanges
 from bot.schedule_time import canonical_timezone, parse_time_text
@@ -374,29 +374,33 @@ def parse_options(text: str) -> PrintOptions:
     return _build(_tokens(cleaned))
 
 
-def settings_card(options: PrintOptions, language: str) -> list[tuple[str, str]]:
+def settings_card(
+    options: PrintOptions, language: str, messages: Catalogue | None = None
+) -> list[tuple[str, str]]:
     """Label and show each option that is set, in ``language``, for a settings card.
 
     Args:
         options: The options to show.
         language: One of :data:`bot.catalogue.LANGUAGES` (others fall back).
+        messages: The catalogue to use; the package's by default.
 
     Returns:
         ``(label, value)`` pairs such as ``("Color", "Black and white")``.
     """
+    messages = messages or default_catalogue()
     return [
         (
-            catalogue.render(f"option.label.{name}", language),
-            _value_text(name, text, language),
+            messages.render(f"option.label.{name}", language),
+            _value_text(messages, name, text, language),
         )
         for name, text in options.to_dict().items()
     ]
 
 
-def _value_text(name: str, text: str, language: str) -> str:
+def _value_text(messages: Catalogue, name: str, text: str, language: str) -> str:
     key = f"option.value.{name}.{text}"
-    if catalogue.has_key(key):
-        return catalogue.render(key, language)
+    if messages.has_key(key):
+        return messages.render(key, language)
     if name == "paper":
         return PAPER_NAMES[_PAPER.read(name, text)]
     return text
