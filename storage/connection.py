@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import aiosqlite
 
@@ -23,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
 Params = tuple[object, ...]
+T = TypeVar("T")
 
 
 class Database:
@@ -61,6 +63,36 @@ class Database:
                     raise
                 await self._db.commit()
 
+    async def load_one(
+        self, sql: str, params: Params, build: Callable[[sqlite3.Row], T]
+    ) -> T | None:
+        """Run a query and build a record from its first row, if any."""
+        async with self.connection() as db:
+            row = await fetch_one(db, sql, params)
+        return None if row is None else build(row)
+
+    async def load_all(
+        self, sql: str, params: Params, build: Callable[[sqlite3.Row], T]
+    ) -> list[T]:
+        """Run a query and build a record from each row."""
+        async with self.connection() as db:
+            rows = await fetch_all(db, sql, params)
+        return [build(row) for row in rows]
+
+    async def write(self, sql: str, params: Params = ()) -> int:
+        """Run one statement in its own transaction; return the rows it touched."""
+        async with self.transaction() as db:
+            return await change(db, sql, params)
+
+    async def integrity_check(self) -> str:
+        """Return ``"ok"``, or what SQLite found wrong (pages, foreign keys)."""
+        async with self.connection() as db:
+            pages = await fetch_all(db, "PRAGMA integrity_check")
+            orphans = await fetch_all(db, "PRAGMA foreign_key_check")
+        problems = [str(row[0]) for row in pages if row[0] != "ok"]
+        problems += [f"row {row[1]} of {row[0]} points nowhere" for row in orphans]
+        return "; ".join(problems) or "ok"
+
     def _check_open(self) -> None:
         if self._closed:
             raise StoreError("the store is closed")
@@ -71,13 +103,14 @@ class Database:
         async with self.connection() as db:
             await db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
-    async def close(self) -> None:
-        """Close the connection; later calls do nothing."""
+    async def close(self) -> bool:
+        """Close the connection; return False if it was already closed."""
         async with self._lock:
             if self._closed:
-                return
+                return False
             self._closed = True
             await self._db.close()
+            return True
 
 
 async def connect(path: Path) -> Database:

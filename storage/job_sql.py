@@ -14,11 +14,11 @@ from storage.connection import Params, change, fetch_all, fetch_one, insert
 from storage.errors import JobNotFound
 from storage.records import FINISHED_JOB_STATES, JobRecord, NewJob
 from storage.rows import (
+    db_now,
     job_from_row,
     to_db_json,
     to_db_sources,
     to_db_time,
-    utc_now,
 )
 
 # Must read as the WHERE of the jobs_unfinished index, or SQLite will not use it.
@@ -64,7 +64,7 @@ async def count_jobs(db: aiosqlite.Connection, where: str, params: Params) -> in
 
 async def insert_job(db: aiosqlite.Connection, job: NewJob) -> int:
     """Insert a new job and return its id."""
-    now = to_db_time(utc_now())
+    now = db_now()
     scheduled = None if job.scheduled_for is None else to_db_time(job.scheduled_for)
     return await insert(
         db,
@@ -109,5 +109,5 @@ async def append_event(
     await change(
         db,
         "INSERT INTO job_events (job_id, state, detail, at) VALUES (?, ?, ?, ?)",
-        (job_id, state, detail, to_db_time(utc_now())),
+        (job_id, state, detail, db_now()),
     )

@@ -93,8 +93,10 @@ _V1 = Migration(
         )""",
         # Partial: finished jobs pile up, the unfinished few are read at every start.
         f"""CREATE INDEX jobs_unfinished
-            ON jobs (printer_id) WHERE state NOT IN {_FINISHED}""",
+            ON jobs (printer_id, state) WHERE state NOT IN {_FINISHED}""",
         "CREATE INDEX jobs_by_identity ON jobs (identity_id, created_at)",
+        # For ON DELETE SET NULL when a printer goes; the partial index cannot serve.
+        "CREATE INDEX jobs_by_printer ON jobs (printer_id)",
         """CREATE INDEX jobs_by_epson_id
             ON jobs (epson_job_id) WHERE epson_job_id IS NOT NULL""",
         """CREATE TABLE job_events (

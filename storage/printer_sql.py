@@ -11,7 +11,7 @@ from storage.cipher import TokenCipher
 from storage.connection import change, fetch_all, fetch_one, insert
 from storage.errors import PrinterNameTaken, PrinterNotFound
 from storage.records import Printer, TokenPair
-from storage.rows import printer_from_row, to_db_time, token_columns, utc_now
+from storage.rows import db_now, printer_from_row, token_columns
 
 
 async def select_printer(
@@ -72,7 +72,7 @@ async def insert_printer(
             product_name,
             serial_number,
             has_default is None,
-            to_db_time(utc_now()),
+            db_now(),
         ),
     )
 
@@ -85,7 +85,7 @@ async def relink_printer(
         db,
         "UPDATE printers SET product_name = ?, state = 'active',"
         " token_version = token_version + 1, linked_at = ? WHERE id = ?",
-        (product_name, to_db_time(utc_now()), printer_id),
+        (product_name, db_now(), printer_id),
     )
 
 

@@ -108,6 +108,11 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def db_now() -> str:
+    """Return the current time in its stored form."""
+    return to_db_time(utc_now())
+
+
 def encode_job_fields(
     job_id: int, fields: Mapping[str, Any], cipher: TokenCipher
 ) -> dict[str, object]:

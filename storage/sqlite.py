@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
@@ -17,13 +18,12 @@ from typing import Any, NoReturn, Self
 
 import aiosqlite
 
-from storage import job_sql, printer_sql
+from storage import job_sql, printer_sql, rows
 from storage.cipher import TokenCipher
 from storage.connection import (
     Database,
     change,
     connect,
-    fetch_all,
     fetch_one,
     fetch_returned,
 )
@@ -43,21 +43,13 @@ from storage.records import (
     Share,
     TokenPair,
 )
-from storage.rows import (
-    audit_from_row,
-    encode_job_fields,
-    group_from_row,
-    identity_from_row,
-    job_event_from_row,
-    printer_from_row,
-    share_from_row,
-    to_db_json,
-    to_db_time,
-    utc_now,
-)
 from storage.store import EVENT_RETENTION
 
 logger = logging.getLogger(__name__)
+
+_INSERT_AUDIT = (
+    "INSERT INTO audit_log (identity_id, action, detail, at) VALUES (?, ?, ?, ?)"
+)
 
 
 async def open_store(path: Path, cipher: TokenCipher) -> SqliteStore:
@@ -125,8 +117,11 @@ class SqliteStore:
 
     async def close(self) -> None:
         """Close the store; later calls do nothing."""
-        await self._database.close()
-        logger.info("Store at %s closed", self._path)
+        if await self._database.close():
+            logger.info("Store at %s closed", self._path)
+
+    def _printer(self, row: sqlite3.Row) -> Printer:
+        return rows.printer_from_row(row, self._cipher)
 
     # Identities
 
@@ -143,36 +138,31 @@ class SqliteStore:
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform, user_id) DO UPDATE"
                 " SET display_name = excluded.display_name,"
                 " language = excluded.language RETURNING *",
-                (platform, user_id, display_name, language, to_db_time(utc_now())),
+                (platform, user_id, display_name, language, rows.db_now()),
             )
-        return identity_from_row(row)
+        return rows.identity_from_row(row)
 
     async def find_identity(self, platform: str, user_id: str) -> Identity | None:
         """Return the identity of a platform user, if known."""
-        async with self._database.connection() as db:
-            row = await fetch_one(
-                db,
-                "SELECT * FROM identities WHERE platform = ? AND user_id = ?",
-                (platform, user_id),
-            )
-        return None if row is None else identity_from_row(row)
+        return await self._database.load_one(
+            "SELECT * FROM identities WHERE platform = ? AND user_id = ?",
+            (platform, user_id),
+            rows.identity_from_row,
+        )
 
     async def load_identity(self, identity_id: int) -> Identity | None:
         """Return the identity with this id, if any."""
-        async with self._database.connection() as db:
-            row = await fetch_one(
-                db, "SELECT * FROM identities WHERE id = ?", (identity_id,)
-            )
-        return None if row is None else identity_from_row(row)
+        return await self._database.load_one(
+            "SELECT * FROM identities WHERE id = ?",
+            (identity_id,),
+            rows.identity_from_row,
+        )
 
     async def save_language(self, identity_id: int, language: str) -> None:
         """Set the language an identity is spoken to in."""
-        async with self._database.transaction() as db:
-            await change(
-                db,
-                "UPDATE identities SET language = ? WHERE id = ?",
-                (language, identity_id),
-            )
+        await self._database.write(
+            "UPDATE identities SET language = ? WHERE id = ?", (language, identity_id)
+        )
 
     # Printers
 
@@ -207,29 +197,25 @@ class SqliteStore:
 
     async def load_printers(self, owner_id: int) -> list[Printer]:
         """Return the owner's printers in the order they were linked."""
-        async with self._database.connection() as db:
-            rows = await fetch_all(
-                db, "SELECT * FROM printers WHERE owner_id = ? ORDER BY id", (owner_id,)
-            )
-        return [printer_from_row(row, self._cipher) for row in rows]
+        return await self._database.load_all(
+            "SELECT * FROM printers WHERE owner_id = ? ORDER BY id",
+            (owner_id,),
+            self._printer,
+        )
 
     async def load_printer(self, printer_id: int) -> Printer | None:
         """Return the printer with this id, if any."""
-        async with self._database.connection() as db:
-            row = await fetch_one(
-                db, "SELECT * FROM printers WHERE id = ?", (printer_id,)
-            )
-        return None if row is None else printer_from_row(row, self._cipher)
+        return await self._database.load_one(
+            "SELECT * FROM printers WHERE id = ?", (printer_id,), self._printer
+        )
 
     async def load_default_printer(self, owner_id: int) -> Printer | None:
         """Return the owner's default printer, if they have any printer."""
-        async with self._database.connection() as db:
-            row = await fetch_one(
-                db,
-                "SELECT * FROM printers WHERE owner_id = ? AND is_default = 1",
-                (owner_id,),
-            )
-        return None if row is None else printer_from_row(row, self._cipher)
+        return await self._database.load_one(
+            "SELECT * FROM printers WHERE owner_id = ? AND is_default = 1",
+            (owner_id,),
+            self._printer,
+        )
 
     async def set_default_printer(self, owner_id: int, printer_id: int) -> None:
         """Make one of the owner's printers the default.
@@ -285,10 +271,9 @@ class SqliteStore:
 
     async def mark_printer_broken(self, printer_id: int) -> None:
         """Record that the printer's link no longer works."""
-        async with self._database.transaction() as db:
-            await change(
-                db, "UPDATE printers SET state = 'broken' WHERE id = ?", (printer_id,)
-            )
+        await self._database.write(
+            "UPDATE printers SET state = 'broken' WHERE id = ?", (printer_id,)
+        )
         logger.info("Printer %s marked broken", printer_id)
 
     async def delete_printer(self, printer_id: int) -> None:
@@ -345,10 +330,10 @@ class SqliteStore:
             TypeError: An unknown field, or a value of the wrong kind.
             JobNotFound: No job has this id.
         """
-        columns = encode_job_fields(job_id, fields, self._cipher)
+        columns = rows.encode_job_fields(job_id, fields, self._cipher)
         if state is not None:
             columns["state"] = state
-        columns.setdefault("updated_at", to_db_time(utc_now()))
+        columns.setdefault("updated_at", rows.db_now())
         async with self._database.transaction() as db:
             before = await job_sql.select_job(db, self._cipher, job_id)
             await job_sql.update_columns(db, job_id, columns)
@@ -398,11 +383,11 @@ class SqliteStore:
 
     async def load_job_events(self, job_id: int) -> list[JobEvent]:
         """Return a job's state history, oldest first."""
-        async with self._database.connection() as db:
-            rows = await fetch_all(
-                db, "SELECT * FROM job_events WHERE job_id = ? ORDER BY id", (job_id,)
-            )
-        return [job_event_from_row(row) for row in rows]
+        return await self._database.load_all(
+            "SELECT * FROM job_events WHERE job_id = ? ORDER BY id",
+            (job_id,),
+            rows.job_event_from_row,
+        )
 
     async def count_active_jobs(self, printer_id: int) -> int:
         """Return how many unfinished jobs target the printer."""
@@ -415,13 +400,11 @@ class SqliteStore:
 
     async def claim_event(self, platform: str, event_id: str) -> bool:
         """Return True the first time an event is seen, False on re-delivery."""
-        async with self._database.transaction() as db:
-            inserted = await change(
-                db,
-                "INSERT INTO processed_events (platform, event_id, claimed_at)"
-                " VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                (platform, event_id, to_db_time(utc_now())),
-            )
+        inserted = await self._database.write(
+            "INSERT INTO processed_events (platform, event_id, claimed_at)"
+            " VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            (platform, event_id, rows.db_now()),
+        )
         return inserted == 1
 
     async def prune_events(
@@ -435,16 +418,18 @@ class SqliteStore:
         Returns:
             How many claims and nonces were removed.
         """
-        now = utc_now()
+        now = rows.utc_now()
         cutoff = now - older_than if isinstance(older_than, timedelta) else older_than
         async with self._database.transaction() as db:
             events = await change(
                 db,
                 "DELETE FROM processed_events WHERE claimed_at < ?",
-                (to_db_time(cutoff),),
+                (rows.to_db_time(cutoff),),
             )
             nonces = await change(
-                db, "DELETE FROM oauth_nonces WHERE expires_at <= ?", (to_db_time(now),)
+                db,
+                "DELETE FROM oauth_nonces WHERE expires_at <= ?",
+                (rows.to_db_time(now),),
             )
         return events + nonces
 
@@ -454,39 +439,35 @@ class SqliteStore:
         Refusing expired nonces outright is what lets prune_events drop them
         without opening them to replay. Only a SHA-256 of the nonce is stored.
         """
-        stored_until = to_db_time(expires_at)
-        if expires_at <= utc_now():
+        stored_until = rows.to_db_time(expires_at)
+        if expires_at <= rows.utc_now():
             return False
-        async with self._database.transaction() as db:
-            inserted = await change(
-                db,
-                "INSERT INTO oauth_nonces (nonce_hash, expires_at) VALUES (?, ?)"
-                " ON CONFLICT DO NOTHING",
-                (hashlib.sha256(nonce.encode()).digest(), stored_until),
-            )
+        inserted = await self._database.write(
+            "INSERT INTO oauth_nonces (nonce_hash, expires_at) VALUES (?, ?)"
+            " ON CONFLICT DO NOTHING",
+            (hashlib.sha256(nonce.encode()).digest(), stored_until),
+        )
         return inserted == 1
 
     # Defaults and audit
 
     async def save_defaults(self, identity_id: int, options: dict[str, str]) -> None:
         """Replace an identity's default print options."""
-        async with self._database.transaction() as db:
-            await change(
-                db,
-                "INSERT INTO defaults (identity_id, options, updated_at)"
-                " VALUES (?, ?, ?) ON CONFLICT (identity_id) DO UPDATE"
-                " SET options = excluded.options, updated_at = excluded.updated_at",
-                (identity_id, to_db_json(options), to_db_time(utc_now())),
-            )
+        await self._database.write(
+            "INSERT INTO defaults (identity_id, options, updated_at)"
+            " VALUES (?, ?, ?) ON CONFLICT (identity_id) DO UPDATE"
+            " SET options = excluded.options, updated_at = excluded.updated_at",
+            (identity_id, rows.to_db_json(options), rows.db_now()),
+        )
 
     async def load_defaults(self, identity_id: int) -> dict[str, str]:
         """Return an identity's default print options (empty if none)."""
-        async with self._database.connection() as db:
-            row = await fetch_one(
-                db, "SELECT options FROM defaults WHERE identity_id = ?", (identity_id,)
-            )
-        options = {} if row is None else json.loads(row["options"])
-        return {str(key): str(value) for key, value in options.items()}
+        options = await self._database.load_one(
+            "SELECT options FROM defaults WHERE identity_id = ?",
+            (identity_id,),
+            lambda row: dict(json.loads(row["options"])),
+        )
+        return {str(key): str(value) for key, value in (options or {}).items()}
 
     async def audit(
         self, identity_id: int | None, action: str, detail: str = ""
@@ -500,18 +481,17 @@ class SqliteStore:
             raise ValueError(
                 f"unknown audit action {action!r}; use one of {sorted(AUDIT_ACTIONS)}"
             )
-        async with self._database.transaction() as db:
-            await _insert_audit(db, identity_id, action, detail)
+        await self._database.write(
+            _INSERT_AUDIT, _audit_params(identity_id, action, detail)
+        )
 
     async def load_audit(self, identity_id: int) -> list[AuditEntry]:
         """Return an identity's audit entries, oldest first."""
-        async with self._database.connection() as db:
-            rows = await fetch_all(
-                db,
-                "SELECT * FROM audit_log WHERE identity_id = ? ORDER BY id",
-                (identity_id,),
-            )
-        return [audit_from_row(row) for row in rows]
+        return await self._database.load_all(
+            "SELECT * FROM audit_log WHERE identity_id = ? ORDER BY id",
+            (identity_id,),
+            rows.audit_from_row,
+        )
 
     async def forget_identity(self, identity_id: int) -> None:
         """Delete an identity and everything stored about it.
@@ -529,7 +509,7 @@ class SqliteStore:
                 db, "DELETE FROM identities WHERE id = ?", (identity_id,)
             )
             if deleted:
-                await _insert_audit(db, None, "forget", "")
+                await change(db, _INSERT_AUDIT, _audit_params(None, "forget", ""))
                 await printer_sql.promote_default_shares(db)
         await self._database.checkpoint()
         logger.info("Identity %s forgotten", identity_id)
@@ -545,19 +525,17 @@ class SqliteStore:
                 "INSERT INTO groups (platform, chat_id, title, created_at)"
                 " VALUES (?, ?, ?, ?) ON CONFLICT (platform, chat_id) DO UPDATE"
                 " SET title = excluded.title RETURNING *",
-                (platform, chat_id, title, to_db_time(utc_now())),
+                (platform, chat_id, title, rows.db_now()),
             )
-        return group_from_row(row)
+        return rows.group_from_row(row)
 
     async def find_group(self, platform: str, chat_id: str) -> Group | None:
         """Return the group of a platform chat, if known."""
-        async with self._database.connection() as db:
-            row = await fetch_one(
-                db,
-                "SELECT * FROM groups WHERE platform = ? AND chat_id = ?",
-                (platform, chat_id),
-            )
-        return None if row is None else group_from_row(row)
+        return await self._database.load_one(
+            "SELECT * FROM groups WHERE platform = ? AND chat_id = ?",
+            (platform, chat_id),
+            rows.group_from_row,
+        )
 
     async def add_share(
         self, group_id: int, printer_id: int, policy: dict[str, object]
@@ -574,17 +552,17 @@ class SqliteStore:
                 " WHERE group_id = ?1 AND is_default = 1), ?3, ?4)"
                 " ON CONFLICT (group_id, printer_id) DO UPDATE"
                 " SET policy = excluded.policy RETURNING *",
-                (group_id, printer_id, to_db_json(policy), to_db_time(utc_now())),
+                (group_id, printer_id, rows.to_db_json(policy), rows.db_now()),
             )
-        return share_from_row(row)
+        return rows.share_from_row(row)
 
     async def load_shares(self, group_id: int) -> list[Share]:
         """Return the printers shared into a group, oldest first."""
-        async with self._database.connection() as db:
-            rows = await fetch_all(
-                db, "SELECT * FROM shares WHERE group_id = ? ORDER BY id", (group_id,)
-            )
-        return [share_from_row(row) for row in rows]
+        return await self._database.load_all(
+            "SELECT * FROM shares WHERE group_id = ? ORDER BY id",
+            (group_id,),
+            rows.share_from_row,
+        )
 
     async def delete_share(self, share_id: int) -> None:
         """Stop sharing a printer into a group; the next share becomes default."""
@@ -620,17 +598,11 @@ class SqliteStore:
         Raises:
             StoreError: The database cannot answer.
         """
-        async with self._database.connection() as db:
-            await fetch_one(db, "SELECT 1")
+        await self._database.load_one("SELECT 1", (), lambda row: row)
 
     async def integrity_check(self) -> str:
         """Return ``"ok"``, or what SQLite found wrong (pages, foreign keys)."""
-        async with self._database.connection() as db:
-            rows = await fetch_all(db, "PRAGMA integrity_check")
-            orphans = await fetch_all(db, "PRAGMA foreign_key_check")
-        problems = [str(row[0]) for row in rows if row[0] != "ok"]
-        problems += [f"row {row[1]} of {row[0]} points nowhere" for row in orphans]
-        return "; ".join(problems) or "ok"
+        return await self._database.integrity_check()
 
 
 def _check_platform(platform: str) -> None:
@@ -653,11 +625,7 @@ async def _raise_stale(
     )
 
 
-async def _insert_audit(
-    db: aiosqlite.Connection, identity_id: int | None, action: str, detail: str
-) -> None:
-    await change(
-        db,
-        "INSERT INTO audit_log (identity_id, action, detail, at) VALUES (?, ?, ?, ?)",
-        (identity_id, action, detail, to_db_time(utc_now())),
-    )
+def _audit_params(
+    identity_id: int | None, action: str, detail: str
+) -> tuple[object, ...]:
+    return (identity_id, action, detail, rows.db_now())

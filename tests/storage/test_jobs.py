@@ -248,6 +248,7 @@ async def test_a_deleted_printer_leaves_its_jobs_without_a_printer(
             "jobs_by_identity",
         ),
         ("SELECT * FROM job_events WHERE job_id = 1 ORDER BY id", "job_events_by_job"),
+        ("SELECT id FROM jobs WHERE printer_id = 1", "jobs_by_printer"),
         ("SELECT * FROM printers WHERE owner_id = 1 ORDER BY id", "sqlite_autoindex"),
         (
             "SELECT * FROM printers WHERE owner_id = 1 AND is_default = 1",
