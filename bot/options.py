@@ -118,13 +118,17 @@ class _Choice:
     """A fixed set of words for one option; the first word of a value is its name."""
 
     words: Mapping[str, Any]
+    # Paper names are written many ways: "half-letter", "Half Letter", "4×6".
+    loose: bool = False
 
     @property
     def accepted(self) -> str:
         return ", ".join(dict.fromkeys(self.write(v) for v in self.words.values()))
 
     def read(self, option: str, text: str) -> Any:
-        cleaned = _SEPARATORS.sub("", text.lower()).replace("×", "x")
+        cleaned = text.strip().lower()
+        if self.loose:
+            cleaned = _SEPARATORS.sub("", cleaned).replace("×", "x")
         if cleaned not in self.words:
             raise _bad_value(option, text, self.accepted)
         return self.words[cleaned]
@@ -146,7 +150,8 @@ _PAPER = _Choice(
         name.lower().replace(" ", "").replace("-", ""): wire
         for wire, name in PAPER_NAMES.items()
     }
-    | {"kg": "ps_kg", "l": "ps_l", "2l": "ps_2l", "hagaki": "ps_postcard"}
+    | {"kg": "ps_kg", "l": "ps_l", "2l": "ps_2l", "hagaki": "ps_postcard"},
+    loose=True,
 )
 _PAPER_TYPE = _Choice(
     {
