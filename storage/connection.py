@@ -55,10 +55,12 @@ class Database:
         async with self._lock:
             self._check_open()
             with translate_errors():
-                await self._db.execute("BEGIN IMMEDIATE")
                 try:
+                    await self._db.execute("BEGIN IMMEDIATE")
                     yield self._db
                 except BaseException:
+                    # Also after a cancelled BEGIN: the worker thread runs requests in
+                    # order, and rollback does nothing outside a transaction.
                     await self._db.rollback()
                     raise
                 await self._db.commit()

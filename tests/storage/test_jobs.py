@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sqlite3
 from contextlib import closing
 from datetime import UTC, datetime
@@ -279,3 +281,23 @@ async def test_a_schedule_given_in_local_time_comes_back_in_utc(
     assert loaded.scheduled_for == paris
     assert loaded.scheduled_for.tzinfo == UTC
     assert loaded.scheduled_for.hour == 8
+
+
+@pytest.mark.parametrize("yields", range(8))
+async def test_a_cancelled_write_is_all_or_nothing_and_the_store_stays_usable(
+    store: SqliteStore, identity: Identity, printer: Printer, yields: int
+) -> None:
+    new = make_job(identity.id, printer.id)
+    task = asyncio.create_task(store.add_job(new))
+    for _ in range(yields):
+        await asyncio.sleep(0)
+
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+    job = await store.find_job_by_request(new.request_key)
+    events = [] if job is None else await store.load_job_events(job.id)
+    assert len(events) == (0 if job is None else 1)
+    again = await store.add_job(new)
+    assert [e.state for e in await store.load_job_events(again.id)] == ["received"]
