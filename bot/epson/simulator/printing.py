@@ -160,6 +160,8 @@ class PrintEngine:
             task.cancel()
 
     def _expire(self, job: SimJob) -> None:
+        # Epson deletes a job at expiry: its file goes, a final status stays.
+        job.data = None
         if job.status in FINAL:
             return
         self._stop(job)
