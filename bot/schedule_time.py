@@ -83,8 +83,9 @@ def resolve_print_time(text: str, *, timezone: str, now: datetime) -> datetime:
     """Turn a typed print time into the UTC quarter hour Epson will accept.
 
     ``HH:MM`` is the next such time in ``timezone``: today when that is still at
-    least 15 minutes ahead once rounded, else tomorrow. A full date-time is read
-    as local time in ``timezone``. Either is rounded up to the next quarter hour.
+    least 15 minutes ahead once rounded, else tomorrow (or the day after, when
+    tomorrow's is just past midnight and still too close). A full date-time is
+    read as local time in ``timezone``. Either is rounded up to a quarter hour.
 
     Args:
         text: ``HH:MM`` or ``YYYY-MM-DDTHH:MM``.
@@ -146,11 +147,13 @@ def _resolve_canonical(
 
 def _next_clock_time(clock: time, zone: zoneinfo.ZoneInfo, now: datetime) -> datetime:
     today = now.astimezone(zone).date()
-    when = round_up(datetime.combine(today, clock, tzinfo=zone))
-    if when - now >= MIN_LEAD:
-        return when
-    # A day later by the calendar, not by 24 hours, so DST days keep the clock time.
-    return round_up(datetime.combine(today + timedelta(days=1), clock, tzinfo=zone))
+    # Days by the calendar, not by 24 hours, so DST days keep the clock time. The
+    # day after tomorrow is needed too: "00:00" asked at 23:50 is 10 minutes away.
+    candidates = (
+        round_up(datetime.combine(today + timedelta(days=days), clock, tzinfo=zone))
+        for days in range(3)
+    )
+    return next(when for when in candidates if when - now >= MIN_LEAD)
 
 
 def _check_range(when: datetime, now: datetime, zone: zoneinfo.ZoneInfo) -> None:

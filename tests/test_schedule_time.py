@@ -87,6 +87,14 @@ def test_clock_time_already_past_is_tomorrow() -> None:
     assert when == utc(2026, 6, 2, 8, 0)
 
 
+def test_clock_time_just_after_midnight_too_close_is_the_day_after() -> None:
+    now = utc(2026, 6, 1, 23, 50)
+
+    when = resolve_print_time("00:00", timezone="UTC", now=now)
+
+    assert when == utc(2026, 6, 3, 0, 0)
+
+
 def test_clock_time_is_rounded_up_to_the_next_quarter_hour() -> None:
     when = resolve_print_time("11:07", timezone="UTC", now=utc(2026, 6, 1, 10, 0))
 
