@@ -99,7 +99,6 @@ class ConversionConfig:
     """Local conversion of files Epson cannot print as they are."""
 
     libreoffice: str = ""
-    temp_dir: str = ""
 
 
 @dataclass(frozen=True)
@@ -107,7 +106,7 @@ class LimitsConfig:
     """Fairness limits applied to every user."""
 
     requests_per_minute: int = 10
-    jobs_per_printer: int = 3
+    jobs_per_printer: int = 10
 
 
 @dataclass(frozen=True)

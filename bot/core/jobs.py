@@ -1,0 +1,476 @@
+"""Running print jobs step by step, so a crash at any moment loses nothing and
+prints nothing twice.
+
+Each step is recorded in the store before the next begins. The one step Epson
+cannot undo, the print call, is preceded by the state ``print_requested``: after a
+restart such a job's status is read first, and the print call is repeated only if
+Epson still shows the job as ``preparing`` (the first call never took effect).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import shutil
+from collections.abc import AsyncIterator, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+
+from bot.catalogue import render_error
+from bot.convert import clean_filename, receive
+from bot.core.adapter import ChatAdapter
+from bot.core.chat import Attachment
+from bot.core.events import Phase, StatusEvent
+from bot.core.preparation import Preparer, Received
+from bot.core.status import StatusReporter
+from bot.core.tokens import LinkBroken, TokenKeeper
+from bot.epson.client import EpsonClient
+from bot.epson.errors import (
+    EpsonUnavailable,
+    JobLimitExceeded,
+    JobNotFound,
+    OperationNotAllowed,
+    UploadConflict,
+    UploadKeyNotFound,
+)
+from bot.epson.models import JobInfo, JobStatus, PrintMode, PrintSettings
+from bot.errors import ChatprintError
+from bot.options import PrintOptions
+from storage.records import JobRecord, SourceFile
+from storage.store import Store
+
+logger = logging.getLogger(__name__)
+
+FINAL_STATES = frozenset({"completed", "canceled", "failed", "expired"})
+# Jobs in these states wait for a person (settings card, approval) or for Epson's
+# scheduler; the runner does not drive them.
+IDLE_STATES = frozenset({"draft", "held", "scheduled"})
+ACTIVE_AT_EPSON = frozenset({"created", "uploaded", "print_requested", "printing"})
+RETRY_LIMIT = 12
+RETRY_FIRST = 0.5
+RETRY_MAX = 60.0
+
+_FINAL_BY_STATUS = {
+    JobStatus.COMPLETED: ("completed", Phase.COMPLETED),
+    JobStatus.CANCELED: ("canceled", Phase.CANCELED),
+    JobStatus.ERROR_OCCURRED: ("failed", Phase.FAILED),
+    JobStatus.EXPIRED: ("expired", Phase.EXPIRED),
+}
+_CANCELLABLE = frozenset(
+    {Phase.ACCEPTED, Phase.CONVERTING, Phase.UPLOADING, Phase.WAITING, Phase.SCHEDULED}
+)
+
+
+class JobRunner:
+    """Drives every unfinished job from its recorded state to a final one.
+
+    Args:
+        store: Jobs and printers.
+        client: Epson Connect.
+        tokens: Device tokens, refreshed as needed.
+        preparer: Conversion and settings.
+        reporter: Status messages.
+        adapters: Chat adapters by platform, to fetch attachments after a restart.
+        spool_dir: A private folder for files in flight; each job gets its own.
+        poll_interval: First wait between status reads; doubles while unchanged.
+        poll_max: The longest wait between status reads.
+    """
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        client: EpsonClient,
+        tokens: TokenKeeper,
+        preparer: Preparer,
+        reporter: StatusReporter,
+        adapters: Mapping[str, ChatAdapter],
+        spool_dir: Path,
+        poll_interval: float,
+        poll_max: float,
+    ) -> None:
+        self._store = store
+        self._client = client
+        self._tokens = tokens
+        self._preparer = preparer
+        self._reporter = reporter
+        self._adapters = adapters
+        self._spool = spool_dir
+        self._poll_interval = poll_interval
+        self._poll_max = poll_max
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._wakeups: dict[int, asyncio.Event] = {}
+
+    def start_job(self, job_id: int, attachments: Sequence[Attachment] = ()) -> None:
+        """Drive job ``job_id`` in the background from its recorded state."""
+        if job_id in self._tasks:
+            return
+        task = asyncio.create_task(self._run(job_id, attachments), name=f"job-{job_id}")
+        self._tasks[job_id] = task
+        task.add_done_callback(lambda _: self._tasks.pop(job_id, None))
+
+    async def resume(self) -> int:
+        """Restart every unfinished job after a start; return how many."""
+        jobs = [
+            job
+            for job in await self._store.load_unfinished_jobs()
+            if job.state not in IDLE_STATES
+        ]
+        for job in jobs:
+            logger.info("Resuming job %s from state %s", job.id, job.state)
+            self.start_job(job.id)
+        return len(jobs)
+
+    def wake(self, job_id: int) -> None:
+        """Read job ``job_id``'s status now (an Epson notification arrived)."""
+        event = self._wakeups.get(job_id)
+        if event is not None:
+            event.set()
+
+    async def wait_idle(self) -> None:
+        """Wait until no job is being driven (the demo exits after this)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)
+
+    async def close(self) -> None:
+        """Stop driving jobs; they resume from their recorded state next start."""
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def cancel(self, job: JobRecord) -> str:
+        """Cancel ``job`` if Epson still allows it; return the outcome's catalogue key."""
+        if job.state in FINAL_STATES:
+            return "job.already_final"
+        await self._stop_task(job.id)
+        fresh = await self._store.load_job(job.id) or job
+        if fresh.epson_job_id and fresh.state in ACTIVE_AT_EPSON:
+            epson_id = fresh.epson_job_id
+            try:
+                await self._tokens.call(
+                    _printer_of(fresh), lambda t: self._client.cancel_job(t, epson_id)
+                )
+            except OperationNotAllowed:
+                self.start_job(fresh.id)
+                return "job.cancel_too_late"
+        if fresh.state == "scheduled" and fresh.epson_job_id:
+            schedule_id = fresh.epson_job_id
+            await self._tokens.call(
+                _printer_of(fresh),
+                lambda t: self._client.delete_schedule(t, schedule_id),
+            )
+        await self._finish(fresh, "canceled", Phase.CANCELED)
+        return "job.canceled_by_user"
+
+    async def _stop_task(self, job_id: int) -> None:
+        task = self._tasks.pop(job_id, None)
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    async def _run(self, job_id: int, attachments: Sequence[Attachment]) -> None:
+        job = await self._store.load_job(job_id)
+        if job is None:
+            return
+        try:
+            await self._drive(job, attachments)
+        except ChatprintError as exc:
+            await self._fail(job_id, exc)
+        except Exception:
+            logger.exception("Job %s failed unexpectedly", job_id)
+            await self._fail(job_id, ChatprintError("unexpected failure"))
+
+    async def _drive(self, job: JobRecord, attachments: Sequence[Attachment]) -> None:
+        failures = 0
+        while job.state not in FINAL_STATES | IDLE_STATES:
+            try:
+                job = await self._step(job, attachments)
+                failures = 0
+            except EpsonUnavailable:
+                failures += 1
+                if failures > RETRY_LIMIT:
+                    raise
+                delay = min(RETRY_FIRST * 2 ** (failures - 1), RETRY_MAX)
+                logger.warning(
+                    "Job %s: Epson unavailable in state %s; retrying in %.1fs",
+                    job.id,
+                    job.state,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+                job = await self._store.load_job(job.id) or job
+
+    async def _step(
+        self, job: JobRecord, attachments: Sequence[Attachment]
+    ) -> JobRecord:
+        if job.state == "received":
+            return await self._prepare(job, attachments)
+        if job.state == "prepared":
+            return await self._create(job)
+        if job.state == "created":
+            return await self._upload(job)
+        if job.state == "uploaded":
+            return await self._print(job)
+        if job.state == "print_requested":
+            return await self._confirm_print(job)
+        if job.state == "printing":
+            return await self._watch(job)
+        raise RuntimeError(f"job {job.id} is in unknown state {job.state!r}")
+
+    async def _prepare(
+        self, job: JobRecord, attachments: Sequence[Attachment]
+    ) -> JobRecord:
+        await self._emit(job, Phase.CONVERTING)
+        work = self._work_dir(job.id)
+        files = await self._fetch(job, attachments, work)
+        printer = await self._store.load_printer(_printer_of(job))
+        if printer is None:
+            raise LinkBroken(f"job {job.id} printer is gone", key="printer.not_found")
+        options = PrintOptions.from_dict(job.options)
+        prepared = await self._preparer.prepare(files, printer, options, work)
+        # The upload names the file by its extension: give it one.
+        spool = prepared.printable.path.replace(work / f"print.{prepared.printable.extension}")
+        return await self._store.update_job(
+            job.id,
+            state="prepared",
+            spool_path=str(spool),
+            pages=prepared.printable.page_count,
+            copies=prepared.settings.copies,
+            print_mode=prepared.mode.value,
+            settings=dict(prepared.settings.to_wire()),
+        )
+
+    async def _fetch(
+        self, job: JobRecord, attachments: Sequence[Attachment], work: Path
+    ) -> list[Received]:
+        received = []
+        for index, source in enumerate(job.sources):
+            dest = work / f"source-{index}"
+            dest.unlink(missing_ok=True)
+            stream = self._stream(job, source, attachments, index)
+            await receive(stream, dest, declared_size=source.size)
+            received.append(
+                Received(dest, clean_filename(source.name), source.is_photo)
+            )
+        return received
+
+    def _stream(
+        self,
+        job: JobRecord,
+        source: SourceFile,
+        attachments: Sequence[Attachment],
+        index: int,
+    ) -> AsyncIterator[bytes]:
+        if index < len(attachments):
+            return attachments[index].open()
+        adapter = self._adapters.get(job.platform)
+        if adapter is None:
+            raise ChatprintError(f"no {job.platform} adapter to fetch from")
+        return adapter.open_attachment(source.ref)
+
+    async def _create(self, job: JobRecord) -> JobRecord:
+        await self._emit(job, Phase.UPLOADING)
+        if job.scheduled_for is not None:
+            return await self._schedule(job, job.scheduled_for)
+        settings, name, mode = _job_request(job)
+        created = await self._tokens.call(
+            _printer_of(job),
+            lambda t: self._client.create_job(
+                t, job_name=name, mode=mode, settings=settings
+            ),
+        )
+        return await self._store.update_job(
+            job.id,
+            state="created",
+            epson_job_id=created.job_id,
+            upload_uri=created.upload_uri,
+        )
+
+    async def _schedule(self, job: JobRecord, when: datetime) -> JobRecord:
+        # Create, upload and reserve in one step: an unreserved schedule left by a
+        # crash never prints, so repeating the step cannot print twice.
+        settings, name, mode = _job_request(job)
+        printer = _printer_of(job)
+        created = await self._tokens.call(
+            printer,
+            lambda t: self._client.create_schedule(
+                t, job_name=name, mode=mode, print_at=when, settings=settings
+            ),
+        )
+        path = Path(job.spool_path or "")
+        await self._client.upload(created.upload_uri, path, extension=path.suffix[1:])
+        await self._tokens.call(
+            printer, lambda t: self._client.reserve_schedule(t, created.job_id)
+        )
+        job = await self._store.update_job(
+            job.id, state="scheduled", epson_job_id=created.job_id
+        )
+        self._clean(job.id)
+        stamp = when.strftime("%Y-%m-%d %H:%M UTC")
+        await self._emit(job, Phase.SCHEDULED, params={"when": stamp})
+        return job
+
+    async def _upload(self, job: JobRecord) -> JobRecord:
+        if job.spool_path is None or job.upload_uri is None:
+            raise RuntimeError(f"job {job.id} has no file or upload address")
+        path = Path(job.spool_path)
+        try:
+            await self._client.upload(job.upload_uri, path, extension=path.suffix[1:])
+        except UploadConflict:
+            logger.info("Job %s file was already uploaded before a restart", job.id)
+        except UploadKeyNotFound:
+            logger.warning("Job %s upload key expired; creating the job again", job.id)
+            return await self._store.update_job(
+                job.id, state="prepared", epson_job_id=None, upload_uri=None
+            )
+        return await self._store.update_job(job.id, state="uploaded")
+
+    async def _print(self, job: JobRecord) -> JobRecord:
+        job = await self._store.update_job(job.id, state="print_requested")
+        return await self._start_print(job)
+
+    async def _confirm_print(self, job: JobRecord) -> JobRecord:
+        info = await self._fetch_info(job)
+        if info is not None and info.status is JobStatus.PREPARING:
+            return await self._start_print(job)
+        logger.info("Job %s print call had reached Epson before a restart", job.id)
+        return await self._store.update_job(job.id, state="printing")
+
+    async def _start_print(self, job: JobRecord) -> JobRecord:
+        assert job.epson_job_id is not None
+        epson_id = job.epson_job_id
+        delay = self._poll_interval
+        while True:
+            try:
+                await self._tokens.call(
+                    _printer_of(job), lambda t: self._client.start_print(t, epson_id)
+                )
+                break
+            except JobLimitExceeded:
+                logger.warning(
+                    "Job %s: printer queue full; retrying in %.1fs", job.id, delay
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._poll_max)
+        job = await self._store.update_job(
+            job.id, state="printing", epson_status=JobStatus.PENDING.value
+        )
+        await self._store.audit(job.identity_id, "print", f"job {job.id}")
+        await self._emit(job, Phase.WAITING)
+        return job
+
+    async def _watch(self, job: JobRecord) -> JobRecord:
+        wakeup = self._wakeups.setdefault(job.id, asyncio.Event())
+        interval = self._poll_interval
+        try:
+            while job.state == "printing":
+                info = await self._fetch_info(job)
+                if info is None:
+                    return await self._finish(job, "expired", Phase.EXPIRED)
+                if info.status.value != job.epson_status:
+                    job = await self._record_status(job, info)
+                    interval = self._poll_interval
+                else:
+                    interval = min(interval * 2, self._poll_max)
+                if job.state != "printing":
+                    return job
+                wakeup.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wakeup.wait(), interval)
+            return job
+        finally:
+            self._wakeups.pop(job.id, None)
+
+    async def _fetch_info(self, job: JobRecord) -> JobInfo | None:
+        assert job.epson_job_id is not None
+        epson_id = job.epson_job_id
+        try:
+            return await self._tokens.call(
+                _printer_of(job), lambda t: self._client.fetch_job(t, epson_id)
+            )
+        except JobNotFound:
+            return None
+
+    async def _record_status(self, job: JobRecord, info: JobInfo) -> JobRecord:
+        logger.info("Job %s moved from %s to %s", job.id, job.epson_status, info.status)
+        final = _FINAL_BY_STATUS.get(info.status)
+        if final is not None:
+            state, phase = final
+            job = await self._store.update_job(
+                job.id, epson_status=info.status.value, total_pages=info.total_pages
+            )
+            reason = "epson.job_error" if phase is Phase.FAILED else ""
+            return await self._finish(job, state, phase, reason=reason)
+        job = await self._store.update_job(job.id, epson_status=info.status.value)
+        if info.status.is_paused:
+            await self._emit(job, Phase.PAUSED, reason=info.status.value)
+        elif info.status is JobStatus.PROCESSING:
+            await self._emit(job, Phase.PRINTING)
+        else:
+            await self._emit(job, Phase.WAITING)
+        return job
+
+    async def _finish(
+        self, job: JobRecord, state: str, phase: Phase, *, reason: str = ""
+    ) -> JobRecord:
+        job = await self._store.update_job(
+            job.id, state=state, error_key=reason or None
+        )
+        self._clean(job.id)
+        await self._emit(job, phase, reason=reason, pages=job.total_pages)
+        return job
+
+    async def _fail(self, job_id: int, error: ChatprintError) -> None:
+        job = await self._store.load_job(job_id)
+        if job is None or job.state in FINAL_STATES:
+            return
+        logger.warning("Job %s failed: %s", job_id, error.key)
+        job = await self._store.update_job(
+            job_id, state="failed", error_key=error.key, detail=str(error)
+        )
+        self._clean(job_id)
+        text = render_error(error, job.language)
+        await self._emit(job, Phase.FAILED, reason=error.key, params={"reason": text})
+
+    async def _emit(
+        self,
+        job: JobRecord,
+        phase: Phase,
+        *,
+        reason: str = "",
+        pages: int = 0,
+        params: dict[str, str] | None = None,
+    ) -> None:
+        printer = await self._store.load_printer(job.printer_id or 0)
+        event = StatusEvent(
+            job_id=job.id,
+            phase=phase,
+            file_name=job.file_name,
+            printer=printer.name if printer else "",
+            reason=reason,
+            pages=pages or job.pages,
+            cancellable=phase in _CANCELLABLE,
+            params=params or {},
+        )
+        await self._reporter.publish(job, event)
+
+    def _work_dir(self, job_id: int) -> Path:
+        work = self._spool / str(job_id)
+        work.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return work
+
+    def _clean(self, job_id: int) -> None:
+        shutil.rmtree(self._spool / str(job_id), ignore_errors=True)
+
+
+def _job_request(job: JobRecord) -> tuple[PrintSettings, str, PrintMode]:
+    settings = PrintSettings.from_wire(job.settings)  # type: ignore[arg-type]
+    return settings, f"#{job.id} {job.file_name}"[:256], PrintMode(job.print_mode)
+
+
+def _printer_of(job: JobRecord) -> int:
+    if job.printer_id is None:
+        raise LinkBroken(f"job {job.id} has no printer", key="printer.not_found")
+    return job.printer_id

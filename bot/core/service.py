@@ -1,0 +1,174 @@
+"""The core as the adapters see it: commands in, answers and status messages out."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from bot.catalogue import language_for, render, render_error
+from bot.config import Config
+from bot.convert import OfficeConverter
+from bot.core import accounts, job_commands, printing
+from bot.core.adapter import ChatAdapter
+from bot.core.chat import OutgoingMessage
+from bot.core.commands import (
+    ButtonCommand,
+    CancelCommand,
+    Command,
+    ForgetCommand,
+    HelpCommand,
+    JobsCommand,
+    LinkCommand,
+    PrintCommand,
+    PrintersCommand,
+    ReprintCommand,
+    SettingsCommand,
+    StartCommand,
+    StatusCommand,
+    UnlinkCommand,
+)
+from bot.core.context import Request
+from bot.core.jobs import JobRunner
+from bot.core.limits import RateLimiter
+from bot.core.link_state import StateSealer
+from bot.core.linking import Linker, LinkOutcome
+from bot.core.preparation import Preparer
+from bot.core.status import StatusReporter
+from bot.core.tokens import TokenKeeper
+from bot.epson.client import EpsonClient
+from bot.epson.models import JobCallback
+from bot.errors import ChatprintError
+from bot.secret import Secret
+from storage.store import Store
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[..., Awaitable[list[OutgoingMessage]]]
+
+
+class PrintService:
+    """The platform-neutral core of chatprint.
+
+    Args:
+        config: The whole configuration.
+        store: Persistence.
+        client: Epson Connect.
+        secret_key: Seals OAuth states.
+        spool_dir: A private folder for files in flight.
+        office: LibreOffice, or ``None``.
+    """
+
+    def __init__(
+        self,
+        *,
+        config: Config,
+        store: Store,
+        client: EpsonClient,
+        secret_key: Secret,
+        spool_dir: Path,
+        office: OfficeConverter | None,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.client = client
+        self.adapters: dict[str, ChatAdapter] = {}
+        self.tokens = TokenKeeper(store, client)
+        self.linker = Linker(
+            store, client, self.tokens, StateSealer(secret_key), config.web.public_url
+        )
+        self.preparer = Preparer(client, self.tokens, office)
+        self.reporter = StatusReporter(store, self.adapters)
+        self.limiter = RateLimiter(config.limits.requests_per_minute)
+        self.runner = JobRunner(
+            store=store,
+            client=client,
+            tokens=self.tokens,
+            preparer=self.preparer,
+            reporter=self.reporter,
+            adapters=self.adapters,
+            spool_dir=spool_dir,
+            poll_interval=config.epson.poll_interval,
+            poll_max=config.epson.poll_max,
+        )
+
+    def register(self, adapter: ChatAdapter) -> None:
+        """Route status messages for ``adapter.platform`` to ``adapter``."""
+        self.adapters[adapter.platform] = adapter
+
+    async def start(self) -> None:
+        """Resume every job a previous run left unfinished."""
+        resumed = await self.runner.resume()
+        logger.info("Print service started; %s unfinished jobs resumed", resumed)
+
+    async def close(self) -> None:
+        """Stop driving jobs; they resume at the next start."""
+        await self.runner.close()
+
+    async def handle(self, command: Command) -> list[OutgoingMessage]:
+        """Carry out ``command`` and return the answers for the asking chat."""
+        origin = command.origin
+        sender = origin.sender
+        # A print is deduplicated by its job's request key instead, recorded
+        # together with the job (see printing.py), so a crash in between loses
+        # nothing.
+        if not isinstance(command, PrintCommand) and not await self.store.claim_event(
+            sender.platform, origin.event_id
+        ):
+            logger.info("Event %s was seen before; ignoring it", origin.event_id)
+            return []
+        identity = await self.store.upsert_identity(
+            sender.platform, sender.user_id, sender.display_name, sender.language
+        )
+        request = Request(origin, identity, language_for(sender.language))
+        try:
+            return await _HANDLERS[type(command)](self, request, command)
+        except ChatprintError as exc:
+            logger.info("Command %s refused: %s", type(command).__name__, exc.key)
+            return [_error(request, exc)]
+
+    async def complete_link(
+        self, *, code: str | None, state: str | None, error: str | None
+    ) -> LinkOutcome:
+        """Finish a link from the OAuth callback and tell the user in their chat."""
+        outcome = await self.linker.complete(code=code, state=state, error=error)
+        adapter = self.adapters.get(outcome.target.platform)
+        if adapter is not None:
+            text = render("link.done", outcome.language, printer=outcome.printer.name)
+            try:
+                await adapter.deliver(outcome.target, OutgoingMessage(text))
+            except Exception:
+                logger.exception(
+                    "Link of printer %s could not be announced", outcome.printer.id
+                )
+        return outcome
+
+    async def on_notification(self, callback: JobCallback) -> bool:
+        """Re-read a job's status after Epson says it changed; never trust the body."""
+        job = await self.store.find_job_by_epson_id(callback.job_id)
+        if job is None:
+            logger.info("Notification for an unknown job ignored")
+            return False
+        self.runner.wake(job.id)
+        return True
+
+
+def _error(request: Request, error: ChatprintError) -> OutgoingMessage:
+    return OutgoingMessage(render_error(error, request.language), private=True)
+
+
+_HANDLERS: dict[type[Command], Handler] = {
+    PrintCommand: printing.handle_print,
+    ButtonCommand: printing.handle_button,
+    ReprintCommand: printing.handle_reprint,
+    StartCommand: accounts.handle_start,
+    HelpCommand: accounts.handle_help,
+    LinkCommand: accounts.handle_link,
+    UnlinkCommand: accounts.handle_unlink,
+    ForgetCommand: accounts.handle_forget,
+    PrintersCommand: accounts.handle_printers,
+    SettingsCommand: accounts.handle_settings,
+    StatusCommand: job_commands.handle_status,
+    JobsCommand: job_commands.handle_jobs,
+    CancelCommand: job_commands.handle_cancel,
+}

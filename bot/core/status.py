@@ -1,0 +1,76 @@
+"""Rendering status events and keeping one status message per job up to date."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from bot.catalogue import render
+from bot.core.adapter import ChatAdapter
+from bot.core.chat import Button, ChatTarget, OutgoingMessage
+from bot.core.events import Phase, StatusEvent
+from storage.records import JobRecord
+from storage.store import Store
+
+logger = logging.getLogger(__name__)
+
+
+def status_text(event: StatusEvent, language: str) -> str:
+    """The sentence for ``event`` in ``language``."""
+    key = (
+        f"job.paused.{event.reason}"
+        if event.phase is Phase.PAUSED
+        else f"job.{event.phase}"
+    )
+    params: dict[str, object] = {
+        "job": event.job_id,
+        "file": event.file_name,
+        "printer": event.printer,
+        "pages": event.pages,
+        **event.params,
+    }
+    if event.phase is Phase.FAILED and "reason" not in event.params:
+        params["reason"] = render(event.reason or "error.unexpected", language)
+    return render(key, language, **params)
+
+
+def status_message(event: StatusEvent, language: str) -> OutgoingMessage:
+    """The whole message for ``event``, with a Cancel button while it can help."""
+    buttons: tuple[Button, ...] = ()
+    if event.cancellable:
+        label = render("button.cancel", language)
+        buttons = (Button(label, action=f"cancel:{event.job_id}"),)
+    return OutgoingMessage(status_text(event, language), buttons=buttons, event=event)
+
+
+class StatusReporter:
+    """Sends each job's status to its chat, editing one message in place.
+
+    Args:
+        store: Where each job's status message reference is kept, so the same
+            message is edited again after a restart.
+        adapters: The running chat adapters by platform name.
+    """
+
+    def __init__(self, store: Store, adapters: Mapping[str, ChatAdapter]) -> None:
+        self._store = store
+        self._adapters = adapters
+
+    async def publish(self, job: JobRecord, event: StatusEvent) -> None:
+        """Show ``event`` in the job's chat; a delivery failure never stops the job."""
+        adapter = self._adapters.get(job.platform)
+        identity = await self._store.load_identity(job.identity_id)
+        if adapter is None or identity is None:
+            logger.warning("Job %s has no chat to report %s to", job.id, event.phase)
+            return
+        target = ChatTarget(job.platform, job.chat_id, identity.user_id)
+        message = status_message(event, job.language)
+        try:
+            ref = await adapter.deliver(target, message, replace=job.status_ref)
+        except Exception:
+            logger.exception(
+                "Job %s status %s could not be delivered", job.id, event.phase
+            )
+            return
+        if ref is not None and ref != job.status_ref:
+            await self._store.update_job(job.id, status_ref=ref)

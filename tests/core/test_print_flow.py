@@ -1,0 +1,84 @@
+"""End to end through the core: link, print, status, over real HTTP to the simulator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pypdf import PdfReader
+
+from bot.core.commands import PrintCommand
+from bot.epson.simulator import Simulator
+from bot.runtime import Runtime
+from tests.core.conftest import write_pdf
+from tests.fakes.chat import ChatRoom, attachment
+
+
+async def test_link_stores_printer_and_tells_the_chat(
+    linked: Runtime, room: ChatRoom
+) -> None:
+    identity = await linked.store.find_identity("console", "alice")
+
+    assert identity is not None
+    printers = await linked.store.load_printers(identity.id)
+    assert len(printers) == 1
+    text = await room.wait_for_text("is linked")
+    assert printers[0].name in text
+
+
+async def test_print_pdf_with_options_prints_selected_pages_and_copies(
+    linked: Runtime, room: ChatRoom, simulator: Simulator, tmp_path: Path
+) -> None:
+    pdf = write_pdf(tmp_path / "report.pdf", pages=3)
+    command = PrintCommand(
+        room.origin(), attachments=(attachment(pdf),), options="copies=2 pages=1-2"
+    )
+
+    answers = await linked.service.handle(command)
+    done = await room.wait_for_text("Done:")
+
+    assert answers == []
+    assert "report.pdf" in done and "4 pages" in done
+    [record] = simulator.prints
+    assert record.settings["copies"] == 2
+    assert len(PdfReader(record.file).pages) == 2
+
+
+async def test_one_status_message_is_edited_through_the_whole_job(
+    linked: Runtime, room: ChatRoom, tmp_path: Path
+) -> None:
+    pdf = write_pdf(tmp_path / "a.pdf")
+
+    await linked.service.handle(PrintCommand(room.origin(), attachments=(attachment(pdf),)))
+    await room.wait_for_text("Done:")
+
+    status = [s for s in room.shown.values() if s.message.event is not None]
+    assert len(status) == 1
+    assert status[0].edits >= 3
+
+
+async def test_unlinked_user_is_told_how_to_link_and_nothing_reaches_epson(
+    runtime: Runtime, room: ChatRoom, simulator: Simulator, tmp_path: Path
+) -> None:
+    pdf = write_pdf(tmp_path / "a.pdf")
+
+    answers = await runtime.service.handle(
+        PrintCommand(room.origin("bob"), attachments=(attachment(pdf),))
+    )
+
+    assert "/link" in answers[0].text
+    assert not [r for r in simulator.requests if r.path.startswith("/api/2/printing/jobs")]
+
+
+async def test_redelivered_print_event_prints_once(
+    linked: Runtime, room: ChatRoom, simulator: Simulator, tmp_path: Path
+) -> None:
+    pdf = write_pdf(tmp_path / "a.pdf")
+    command = PrintCommand(room.origin(event="console:same"), attachments=(attachment(pdf),))
+
+    await linked.service.handle(command)
+    again = await linked.service.handle(command)
+    await room.wait_for_text("Done:")
+    await linked.service.runner.wait_idle()
+
+    assert again == []
+    assert len(simulator.prints) == 1
