@@ -189,17 +189,7 @@ def _recorder(
 ) -> Middleware:
     @web.middleware
     async def record(request: web.Request, handler: Handler) -> web.StreamResponse:
-        upload = request.path in UPLOAD_PATHS
-        body = b"" if upload or not request.body_exists else await _body(request)
-        entry = RecordedRequest(
-            method=request.method,
-            path=request.path,
-            query=dict(request.query),
-            headers=dict(request.headers),
-            body=body,
-            body_size=len(body),
-            content_type=request.headers.get("Content-Type", ""),
-        )
+        entry = await _entry(request)
         state.requests.append(entry)
         try:
             response = await handler(request)
@@ -212,6 +202,20 @@ def _recorder(
         return response
 
     return record
+
+
+async def _entry(request: web.Request) -> RecordedRequest:
+    upload = request.path in UPLOAD_PATHS
+    body = b"" if upload or not request.body_exists else await _body(request)
+    return RecordedRequest(
+        method=request.method,
+        path=request.path,
+        query=dict(request.query),
+        headers=dict(request.headers),
+        body=body,
+        body_size=len(body),
+        content_type=request.headers.get("Content-Type", ""),
+    )
 
 
 async def _body(request: web.Request) -> bytes:
