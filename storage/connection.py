@@ -9,8 +9,10 @@ writers instead. Every :mod:`sqlite3` error leaves this module as a ``StoreError
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
@@ -23,6 +25,7 @@ from storage.errors import StoreError
 logger = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
+_WAL_RETRY_DELAY = 0.02
 Params = tuple[object, ...]
 T = TypeVar("T")
 
@@ -136,11 +139,25 @@ async def connect(path: Path) -> Database:
 async def _configure(db: aiosqlite.Connection) -> None:
     db.row_factory = aiosqlite.Row
     await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    await db.execute("PRAGMA journal_mode = WAL")
+    await _enable_wal(db)
     await db.execute("PRAGMA synchronous = NORMAL")
     await db.execute("PRAGMA foreign_keys = ON")
     # Deleted rows (forgotten users, old tokens) are zeroed, not left in free pages.
     await db.execute("PRAGMA secure_delete = ON")
+
+
+async def _enable_wal(db: aiosqlite.Connection) -> None:
+    # The switch to WAL needs the file to itself and SQLite does not apply the busy
+    # timeout to it: two processes creating the database at once would fail here.
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        with contextlib.suppress(sqlite3.OperationalError):
+            row = await fetch_one(db, "PRAGMA journal_mode = WAL")
+            if row is not None and row[0] == "wal":
+                return
+        if time.monotonic() > deadline:
+            raise StoreError("the database file is locked; cannot switch it to WAL")
+        await asyncio.sleep(_WAL_RETRY_DELAY)
 
 
 @contextmanager

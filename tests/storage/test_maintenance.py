@@ -143,6 +143,17 @@ async def test_integrity_check_of_a_healthy_database_is_ok(
     assert await store.integrity_check() == "ok"
 
 
+async def test_integrity_check_reports_rows_that_point_nowhere(
+    store: SqliteStore, db_path: Path
+) -> None:
+    with closing(sqlite3.connect(db_path)) as raw:
+        # A plain connection has foreign keys off, as a careless tool would.
+        raw.execute("INSERT INTO defaults VALUES (42, '{}', '2030-01-01')")
+        raw.commit()
+
+    assert await store.integrity_check() == "row 42 of defaults points nowhere"
+
+
 async def test_open_creates_directories_and_uses_wal_with_foreign_keys(
     store: SqliteStore, identity: Identity, db_path: Path
 ) -> None:

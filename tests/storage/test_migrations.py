@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import sqlite3
 from contextlib import closing
@@ -90,6 +91,19 @@ async def test_a_new_database_is_at_the_latest_version(
         pass
 
     assert _user_version(db_path) == LATEST_VERSION == len(MIGRATIONS)
+
+
+async def test_two_processes_creating_one_database_at_once_both_succeed(
+    db_path: Path, cipher: TokenCipher
+) -> None:
+    first, second = await asyncio.gather(
+        open_store(db_path, cipher), open_store(db_path, cipher)
+    )
+
+    async with first, second:
+        who = await first.upsert_identity("console", "me", "Me", "en")
+        assert await second.load_identity(who.id) == who
+    assert _user_version(db_path) == LATEST_VERSION
 
 
 async def test_reopening_a_current_database_changes_nothing(
