@@ -44,8 +44,10 @@ class Database:
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Hold the connection for reads, or for steps that run their own
-        transactions (migrations)."""
+        """Hold the connection outside any transaction.
+
+        For reads, and for steps that run their own transactions (migrations).
+        """
         async with self._lock:
             self._check_open()
             with translate_errors():
@@ -53,8 +55,10 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Hold the connection inside ``BEGIN IMMEDIATE``; commit unless the body
-        raises, in which case roll back."""
+        """Hold the connection inside ``BEGIN IMMEDIATE``.
+
+        Commits when the body ends, rolls back when it raises or is cancelled.
+        """
         async with self._lock:
             self._check_open()
             with translate_errors():
@@ -157,6 +161,7 @@ async def _enable_wal(db: aiosqlite.Connection) -> None:
                 return
         if time.monotonic() > deadline:
             raise StoreError("the database file is locked; cannot switch it to WAL")
+        logger.debug("Database file busy; retrying the switch to WAL")
         await asyncio.sleep(_WAL_RETRY_DELAY)
 
 
