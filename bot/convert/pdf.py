@@ -1,0 +1,172 @@
+"""PDF checks, page counts, page selection and several pages per sheet (n-up)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from pypdf import PageObject, PasswordType, PdfReader, PdfWriter, Transformation
+
+from bot.convert.errors import CorruptFile, EncryptedPdf, TooManyPages
+from bot.convert.paper import MM_PER_INCH, POINTS_PER_INCH, get_paper
+from bot.convert.workfiles import output_path, removed_on_error
+
+logger = logging.getLogger(__name__)
+
+MAX_PDF_PAGES = 500
+NUP_GAP_MM = 4.0
+
+
+def open_pdf(path: Path) -> PdfReader:
+    """Open a PDF that must be readable, unlocked and of an acceptable length.
+
+    A PDF locked only by an owner password (no password needed to open) is
+    unlocked in memory; the caller writes a copy when it needs the file itself.
+
+    Raises:
+        CorruptFile: The file does not parse as a PDF or has no pages.
+        EncryptedPdf: Opening it needs a password.
+        TooManyPages: It has more than ``MAX_PDF_PAGES`` pages.
+    """
+    try:
+        reader = PdfReader(path, strict=False)
+        _unlock(reader)
+        count = len(reader.pages)
+    except EncryptedPdf:
+        raise
+    # pypdf raises many types on malformed input; every one means "unreadable".
+    except Exception as exc:
+        raise CorruptFile(f"Unreadable PDF: {type(exc).__name__}", kind="PDF") from exc
+
+    if count == 0:
+        raise CorruptFile("A PDF without pages", kind="PDF")
+    if count > MAX_PDF_PAGES:
+        raise TooManyPages(f"A PDF of {count} pages", limit=MAX_PDF_PAGES)
+    return reader
+
+
+def _unlock(reader: PdfReader) -> None:
+    """Open an encrypted PDF with the empty password, or refuse it."""
+    if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
+        raise EncryptedPdf("The PDF needs a password")
+
+
+def count_pages(path: Path) -> int:
+    """The number of pages in the PDF at ``path``.
+
+    Raises:
+        CorruptFile, EncryptedPdf, TooManyPages: As :func:`open_pdf`.
+    """
+    return len(open_pdf(path).pages)
+
+
+def write_unlocked(reader: PdfReader, work_dir: Path) -> Path:
+    """Save a decrypted copy of an owner-locked PDF in ``work_dir``."""
+    dest = output_path(work_dir, ".pdf")
+    with removed_on_error(dest):
+        writer = PdfWriter(clone_from=reader)
+        writer.write(dest)
+    return dest
+
+
+def write_selection(
+    src: Path, work_dir: Path, *, pages: Sequence[int] | None, nup: int, paper: str
+) -> tuple[Path, int]:
+    """Write the chosen pages of ``src``, ``nup`` to a sheet of ``paper``.
+
+    Args:
+        src: A PDF already checked by :func:`open_pdf`.
+        work_dir: Where the new file goes.
+        pages: 1-based page numbers in print order; None for every page.
+        nup: Pages per sheet: 1, 2 or 4.
+        paper: The Epson paper-size value of the sheets.
+
+    Returns:
+        The new file and its sheet count.
+
+    Raises:
+        ValueError: A page number is out of range or ``nup`` is not 1, 2 or 4.
+    """
+    if nup not in (1, 2, 4):
+        raise ValueError(f"nup must be 1, 2 or 4, not {nup}")
+    reader = open_pdf(src)
+    chosen = list(_chosen_pages(reader, pages))
+
+    dest = output_path(work_dir, ".pdf")
+    with removed_on_error(dest):
+        writer = PdfWriter()
+        placed = [writer.add_page(page) for page in chosen]
+        if nup > 1:
+            _arrange(writer, placed, nup, paper)
+        writer.write(dest)
+    return dest, len(writer.pages)
+
+
+def _chosen_pages(
+    reader: PdfReader, pages: Sequence[int] | None
+) -> Iterator[PageObject]:
+    """The reader's pages in the order asked, checking each number."""
+    numbers = range(1, len(reader.pages) + 1) if pages is None else pages
+    for number in numbers:
+        if not 1 <= number <= len(reader.pages):
+            raise ValueError(f"Page {number} is outside 1..{len(reader.pages)}")
+        yield reader.pages[number - 1]
+
+
+def _arrange(writer: PdfWriter, pages: list[PageObject], nup: int, paper: str) -> None:
+    """Place pages on sheets in reading order, slots shaped like the first page.
+
+    Portrait pages go 2-up side by side on a landscape sheet and 4-up on a portrait
+    one; landscape pages go 2-up one above the other on a portrait sheet and 4-up
+    on a landscape one.
+    """
+    size = get_paper(paper)
+    sheet_w, sheet_h = size.width_pt, size.height_pt
+    if _is_landscape(pages[0]) != (nup == 2):
+        sheet_w, sheet_h = sheet_h, sheet_w
+    cols, rows = (2, 2) if nup == 4 else (2, 1) if sheet_w > sheet_h else (1, 2)
+    slot_w, slot_h = sheet_w / cols, sheet_h / rows
+
+    for first in range(0, len(pages), nup):
+        sheet = writer.add_blank_page(sheet_w, sheet_h)
+        for index, page in enumerate(pages[first : first + nup]):
+            col, row = index % cols, index // cols
+            origin = (col * slot_w, sheet_h - (row + 1) * slot_h)
+            _place(sheet, page, origin, (slot_w, slot_h))
+
+    # pypdf only transforms pages that belong to a writer: the pages were added to
+    # place them, and now go, with the objects only they used.
+    for _ in pages:
+        writer.remove_page(0)
+    writer.compress_identical_objects()
+    logger.debug("Arranged %d pages %d-up on %s", len(pages), nup, paper)
+
+
+def _is_landscape(page: PageObject) -> bool:
+    """Whether the page shows wider than tall, its /Rotate included."""
+    wide = float(page.cropbox.width) > float(page.cropbox.height)
+    return wide != (page.rotation % 180 == 90)
+
+
+def _place(
+    sheet: PageObject,
+    page: PageObject,
+    origin: tuple[float, float],
+    slot: tuple[float, float],
+) -> None:
+    """Scale ``page`` into the slot at ``origin``, centred, turned to fit best."""
+    page.transfer_rotation_to_content()
+    box = page.cropbox
+    width, height = float(box.width), float(box.height)
+    move = Transformation().translate(-float(box.left), -float(box.bottom))
+    if (width > height) != (slot[0] > slot[1]):
+        move = move.rotate(90).translate(height, 0)
+        width, height = height, width
+
+    gap = NUP_GAP_MM / MM_PER_INCH * POINTS_PER_INCH
+    room_w, room_h = slot[0] - 2 * gap, slot[1] - 2 * gap
+    scale = min(room_w / width, room_h / height)
+    x = origin[0] + (slot[0] - width * scale) / 2
+    y = origin[1] + (slot[1] - height * scale) / 2
+    sheet.merge_transformed_page(page, move.scale(scale).translate(x, y))
