@@ -114,3 +114,15 @@ async def test_clear_removes_request_faults() -> None:
         result, _ = await api.call("GET", "/printing/devices/info")
 
     assert result == 200
+
+
+async def test_error_rate_can_lose_answers_of_calls_it_carried_out() -> None:
+    async with running() as (sim, api):
+        job_id = await api.uploaded_job("lost")
+        sim.faults.error_rate(1.0, statuses=(502,), seed=3, lost_ratio=1.0)
+        status, _ = await api.call("POST", f"/printing/jobs/{job_id}/print")
+        sim.faults.clear()
+        await api.wait_for_status(job_id, "completed")
+
+    assert status == 502
+    assert sim.prints_of("lost") == 1

@@ -40,6 +40,7 @@ class Faults:
         self._failures: list[_Failure] = []
         self._ratio = 0.0
         self._statuses: tuple[int, ...] = (500, 502, 503)
+        self._lost_ratio = 0.0
         self._random = random.Random()  # noqa: S311 - faults need no crypto
         self._delay = 0.0
         self._delay_ratio = 1.0
@@ -64,9 +65,19 @@ class Faults:
         ratio: float,
         statuses: tuple[int, ...] = (500, 502, 503),
         seed: int | None = None,
+        *,
+        lost_ratio: float = 0.0,
     ) -> None:
-        """Fail this share of API calls at random with one of ``statuses``."""
-        self._ratio, self._statuses = ratio, statuses
+        """Fail this share of API calls at random with one of ``statuses``.
+
+        Args:
+            ratio: share of API calls that fail, 0 to 1.
+            statuses: the statuses to pick from.
+            seed: makes the sequence of failures repeatable.
+            lost_ratio: share of those failures that happen after the call was
+                carried out, so that only its answer is lost.
+        """
+        self._ratio, self._statuses, self._lost_ratio = ratio, statuses, lost_ratio
         self._random.seed(seed)
 
     def latency(self, seconds: float, ratio: float = 1.0) -> None:
@@ -92,9 +103,7 @@ class Faults:
         self._failures.clear()
         self._ratio = self._delay = 0.0
 
-    def middleware(
-        self,
-    ) -> Middleware:
+    def middleware(self) -> Middleware:
         """Return the aiohttp middleware that applies the request faults."""
 
         @web.middleware
@@ -102,12 +111,13 @@ class Faults:
             request: web.Request, handler: Handler
         ) -> web.StreamResponse:
             await self._wait()
-            status = self._take_failure(request.path, after_handling=False)
-            if status is not None:
-                return _failed(request, status)
-            response = await handler(request)
-            status = self._take_failure(request.path, after_handling=True)
-            return response if status is None else _failed(request, status)
+            failure = self._take_failure(request.path)
+            if failure is None:
+                return await handler(request)
+            status, after_handling = failure
+            if after_handling:
+                await handler(request)
+            return _failed(request, status)
 
         return inject_faults
 
@@ -115,20 +125,17 @@ class Faults:
         if self._delay > 0 and self._random.random() < self._delay_ratio:
             await asyncio.sleep(self._delay)
 
-    def _take_failure(self, path: str, *, after_handling: bool) -> int | None:
+    def _take_failure(self, path: str) -> tuple[int, bool] | None:
         for failure in self._failures:
-            if failure.after_handling == after_handling and path.startswith(
-                failure.path_prefix
-            ):
+            if path.startswith(failure.path_prefix):
                 failure.remaining -= 1
                 if failure.remaining <= 0:
                     self._failures.remove(failure)
-                return failure.status
-        if after_handling or not path.startswith(API_PREFIX):
+                return failure.status, failure.after_handling
+        if not path.startswith(API_PREFIX) or self._random.random() >= self._ratio:
             return None
-        if self._ratio > 0 and self._random.random() < self._ratio:
-            return self._random.choice(self._statuses)
-        return None
+        after_handling = self._random.random() < self._lost_ratio
+        return self._random.choice(self._statuses), after_handling
 
     def _printer(self, serial: str) -> SimPrinter:
         if serial not in self._printers:
