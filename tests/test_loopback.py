@@ -45,3 +45,16 @@ async def test_wait_until_returns_once_an_async_predicate_holds() -> None:
 async def test_wait_until_times_out_naming_the_condition() -> None:
     with pytest.raises(TimeoutError, match="the moon"):
         await wait_until(lambda: False, timeout=0.05, message="the moon")
+
+
+async def test_bound_server_knows_its_url_before_it_starts() -> None:
+    app = web.Application()
+    server = LoopbackServer(app)
+
+    server.bind()
+    url = server.url
+    app.router.add_get("/", _hello)
+    async with server:
+        body = await _fetch_text(url + "/")
+
+    assert body == "hello"

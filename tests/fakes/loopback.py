@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import socket
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 
@@ -17,14 +18,17 @@ class LoopbackServer:
     """An aiohttp application served on 127.0.0.1 at a free port.
 
     The runner waits at most one second for open requests on shutdown: a fake
-    may still hold a long poll that the client already gave up on.
+    may still hold a long poll that the client already gave up on. It writes no
+    access log: a platform's request paths may hold the bot token, and that log
+    belongs to the platform, not to the bot under test.
 
     Args:
         app: The application to serve.
     """
 
     def __init__(self, app: web.Application) -> None:
-        self._runner = web.AppRunner(app, shutdown_timeout=1.0)
+        self._runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
+        self._socket: socket.socket | None = None
         self.port = 0
 
     @property
@@ -34,10 +38,19 @@ class LoopbackServer:
             raise RuntimeError("the server is not started: call start() first")
         return f"http://{HOST}:{self.port}"
 
+    def bind(self) -> None:
+        """Take a free port now, so :attr:`url` is known before routes are added."""
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.bind((HOST, 0))
+        self.port = self._socket.getsockname()[1]
+
     async def start(self) -> None:
-        """Bind a free loopback port and start serving."""
+        """Start serving, on the port :meth:`bind` took or on a free one."""
         await self._runner.setup()
-        site = web.TCPSite(self._runner, HOST, 0)
+        if self._socket is not None:
+            site: web.BaseSite = web.SockSite(self._runner, self._socket)
+        else:
+            site = web.TCPSite(self._runner, HOST, 0)
         await site.start()
         self.port = _bound_port(self._runner)
 
@@ -67,7 +80,7 @@ def _bound_port(runner: web.AppRunner) -> int:
 
 async def wait_until(
     predicate: Callable[[], bool | Awaitable[bool]],
-    timeout: float = 5.0,  # noqa: ASYNC109 - a polling deadline
+    timeout: float = 5.0,
     *,
     message: str = "condition",
 ) -> None:

@@ -55,6 +55,7 @@ NOT_MODIFIED = (
     "exactly the same as a current content and reply markup of the message"
 )
 QUERY_INVALID = "query is too old and response timeout expired or query ID is invalid"
+CANNOT_INITIATE = "Forbidden: bot can't initiate conversation with a user"
 WEBHOOK_CONFLICT = (
     "Conflict: can't use getUpdates method while webhook is active; use "
     "deleteWebhook to delete the webhook first"
@@ -135,6 +136,8 @@ class _State:
     files: dict[str, StoredFile] = field(default_factory=dict)
     queue: list[UpdatePayload] = field(default_factory=list)
     queries: dict[str, bool] = field(default_factory=dict)
+    users: set[int] = field(default_factory=set)
+    last_message_ids: dict[int, int] = field(default_factory=dict)
 
 
 class FakeTelegram:
@@ -303,6 +306,7 @@ class FakeTelegram:
         if reply_to is not None:
             message["reply_to_message"] = self._quoted(chat["id"], reply_to)
         self._store(message, from_bot=False)
+        self._state.users.add(sender["id"])
         return {"update_id": self._next_update_id(), "message": message}
 
     def media_group(
@@ -401,7 +405,7 @@ class FakeTelegram:
         self,
         method: str,
         predicate: Callable[[Call], bool] | None = None,
-        timeout: float = 5.0,  # noqa: ASYNC109 - a polling deadline
+        timeout: float = 5.0,
     ) -> Call:
         """Wait for a successful call of ``method`` matching ``predicate``.
 
@@ -418,7 +422,7 @@ class FakeTelegram:
         assert found is not None
         return found
 
-    async def wait_until_polling(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+    async def wait_until_polling(self, timeout: float = 5.0) -> None:
         """Wait until a getUpdates call is held open, waiting for updates."""
         await wait_until(
             lambda: self._polls_waiting > 0, timeout, message="a pending long poll"
@@ -609,7 +613,11 @@ class FakeTelegram:
         try:
             return self._state.chats[int(chat_id)]
         except (KeyError, ValueError):
-            raise BadRequest("chat not found") from None
+            pass
+        if chat_id in self._state.users:
+            # Seen in a group, but never opened a private chat with the bot.
+            raise ApiError(403, CANNOT_INITIATE)
+        raise BadRequest("chat not found")
 
     def _editable(self, params: dict[str, Any]) -> MessagePayload:
         if "chat_id" not in params or "message_id" not in params:
@@ -676,8 +684,10 @@ class FakeTelegram:
         return chat
 
     def _next_message_id(self, chat_id: int) -> int:
-        in_chat = [m for c, m in self._state.stored if c == chat_id]
-        return max(in_chat, default=0) + 1
+        # Per chat and never reused, even after a deletion.
+        last = self._state.last_message_ids.get(chat_id, 0) + 1
+        self._state.last_message_ids[chat_id] = last
+        return last
 
     def _next_update_id(self) -> int:
         return 500_000 + next(self._counter)
