@@ -9,23 +9,17 @@ only in the headers and URLs that carry them.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 from urllib.parse import quote
 
 import aiohttp
 
 from bot.epson import wire
-from bot.epson.errors import (
-    UPLOAD_LIMIT_BYTES,
-    FileTooLargeForUpload,
-    UnexpectedResponse,
-)
 from bot.epson.models import (
     Capability,
     CreatedJob,
@@ -43,18 +37,11 @@ from bot.epson.models import (
     settings_patch_to_wire,
 )
 from bot.epson.oauth import TOKEN_PATH, build_authorize_url
-from bot.epson.transport import Transport
+from bot.epson.transport import Transport, parse
 from bot.secret import Secret
 
 logger = logging.getLogger(__name__)
 
-_T = TypeVar("_T")
-
-CONTENT_TYPES = {
-    "pdf": "application/pdf",
-    "jpg": "image/jpeg",
-    "png": "image/png",
-}
 MAX_JOB_NAME = 256
 ALIAS_NAME_LENGTH = range(1, 21)
 DESTINATION_LENGTH = range(4, 545)
@@ -197,27 +184,27 @@ class EpsonClient:
 
     async def _grant(self, operation: str, form: dict[str, str]) -> TokenSet:
         body = await self._transport.call_token(operation, form)
-        return _parse(operation, TokenSet.from_wire, body)
+        return parse(operation, TokenSet.from_wire, body)
 
     # The device
 
     async def fetch_device_info(self, token: Secret) -> DeviceInfo:
         """Read the name, serial number and connection state of the printer."""
         body = await self._get("fetch_device_info", "/printing/devices/info", token)
-        return _parse("fetch_device_info", DeviceInfo.from_wire, body)
+        return parse("fetch_device_info", DeviceInfo.from_wire, body)
 
     async def fetch_capability(self, token: Secret, mode: PrintMode) -> Capability:
         """Read what the printer can do in ``mode``; choose settings from it."""
         path = f"/printing/capability/{PrintMode(mode).value}"
         body = await self._get("fetch_capability", path, token)
-        return _parse("fetch_capability", Capability.from_wire, body)
+        return parse("fetch_capability", Capability.from_wire, body)
 
     async def fetch_default_settings(self, token: Secret) -> PrintSettings:
         """Read the printer's default print settings."""
         body = await self._get(
             "fetch_default_settings", "/printing/capability/default", token
         )
-        return _parse(
+        return parse(
             "fetch_default_settings",
             lambda b: PrintSettings.from_wire(b["printSettings"]),
             body,
@@ -252,7 +239,7 @@ class EpsonClient:
         if settings is not None:
             request["printSettings"] = _settings_wire(settings)
         body = await self._post("create_job", "/printing/jobs", token, request)
-        return _parse("create_job", _created_job("jobId"), body)
+        return parse("create_job", _created_job("jobId"), body)
 
     async def upload(self, upload_uri: Secret, path: Path, *, extension: str) -> None:
         """Upload the file of a job or schedule, streamed from disk.
@@ -267,18 +254,8 @@ class EpsonClient:
             FileTooLargeForUpload: The file is over 20,000,000 bytes; nothing sent.
             UploadError: The upload host refused the file.
         """
-        ext = _extension(extension)
-        size = (await asyncio.to_thread(path.stat)).st_size
-        if size > UPLOAD_LIMIT_BYTES:
-            raise FileTooLargeForUpload(
-                f"the file has {size} bytes; Epson takes at most {UPLOAD_LIMIT_BYTES}",
-                size=size,
-                limit=UPLOAD_LIMIT_BYTES,
-            )
-        uri = upload_uri.reveal()
-        url = Secret(f"{uri}{'&' if '?' in uri else '?'}File=1.{ext}")
-        await self._transport.send_file("upload", url, path, CONTENT_TYPES[ext])
-        logger.debug("Epson upload of %d bytes of %s finished", size, ext)
+        size = await self._transport.send_file("upload", upload_uri, path, extension)
+        logger.debug("Epson upload of %d bytes finished", size)
 
     async def start_print(self, token: Secret, job_id: str) -> None:
         """Start printing a job whose file is uploaded; never retried once sent."""
@@ -295,7 +272,7 @@ class EpsonClient:
     async def fetch_job(self, token: Secret, job_id: str) -> JobInfo:
         """Read the status of a print job."""
         body = await self._get("fetch_job", f"/printing/jobs/{_seg(job_id)}", token)
-        return _parse("fetch_job", JobInfo.from_wire, body)
+        return parse("fetch_job", JobInfo.from_wire, body)
 
     async def copy_job(
         self,
@@ -322,14 +299,14 @@ class EpsonClient:
         if settings:
             request["printSettings"] = settings_patch_to_wire(settings)
         body = await self._post("copy_job", "/printing/jobs/copy", token, request)
-        return _parse("copy_job", lambda b: _id(b, "jobId"), body)
+        return parse("copy_job", lambda b: _id(b, "jobId"), body)
 
     # Scheduled jobs
 
     async def fetch_schedules(self, token: Secret) -> list[Schedule]:
         """List the reserved scheduled jobs of the printer."""
         body = await self._get("fetch_schedules", "/scheduling/schedules", token)
-        return _parse(
+        return parse(
             "fetch_schedules",
             lambda b: [Schedule.from_wire(s) for s in b["schedules"]],
             body,
@@ -361,7 +338,7 @@ class EpsonClient:
         body = await self._post(
             "create_schedule", "/scheduling/schedules", token, request
         )
-        return _parse("create_schedule", _created_job("scheduleJobId"), body)
+        return parse("create_schedule", _created_job("scheduleJobId"), body)
 
     async def copy_schedule(
         self,
@@ -383,7 +360,7 @@ class EpsonClient:
             request["printSettings"] = settings_patch_to_wire(settings)
         path = "/scheduling/schedules/copy"
         body = await self._post("copy_schedule", path, token, request)
-        return _parse("copy_schedule", lambda b: _id(b, "scheduleJobId"), body)
+        return parse("copy_schedule", lambda b: _id(b, "scheduleJobId"), body)
 
     async def reserve_schedule(self, token: Secret, schedule_id: str) -> None:
         """Commit a scheduled job once its file is uploaded."""
@@ -399,7 +376,7 @@ class EpsonClient:
         """Read the status of a scheduled job."""
         path = f"/scheduling/schedules/{_seg(schedule_id)}"
         body = await self._get("fetch_schedule", path, token)
-        return _parse("fetch_schedule", JobInfo.from_wire, body)
+        return parse("fetch_schedule", JobInfo.from_wire, body)
 
     # Notifications (application token)
 
@@ -407,7 +384,7 @@ class EpsonClient:
         """Read where Epson pushes job status changes for this application."""
         path = "/printing/settings/notification"
         body = await self._get("fetch_notification", path, app_token)
-        return _parse("fetch_notification", NotificationSetting.from_wire, body)
+        return parse("fetch_notification", NotificationSetting.from_wire, body)
 
     async def save_notification(
         self, app_token: Secret, *, enabled: bool, callback_uri: str | None
@@ -429,7 +406,7 @@ class EpsonClient:
     async def fetch_destinations(self, token: Secret) -> list[Destination]:
         """List the scan destinations on the printer's panel."""
         body = await self._get("fetch_destinations", "/scanning/destinations", token)
-        return _parse(
+        return parse(
             "fetch_destinations",
             lambda b: [Destination.from_wire(d) for d in b["destinations"]],
             body,
@@ -461,7 +438,7 @@ class EpsonClient:
         body = await self._post(
             "add_destination", "/scanning/destinations", token, request
         )
-        return _parse("add_destination", lambda b: _id(b, "destinationId"), body)
+        return parse("add_destination", lambda b: _id(b, "destinationId"), body)
 
     async def update_destination(
         self, token: Secret, destination_id: str, *, alias_name: str, destination: str
@@ -497,17 +474,6 @@ class EpsonClient:
         return await self._transport.call_api(operation, method, path, token, body=body)
 
 
-def _parse(operation: str, build: Callable[[Any], _T], body: object) -> _T:
-    try:
-        return build(body)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise UnexpectedResponse(
-            f"Epson {operation} answered an unexpected shape "
-            f"({type(exc).__name__}: {exc})",
-            operation=operation,
-        ) from exc
-
-
 def _created_job(id_key: str) -> Callable[[Any], CreatedJob]:
     def build(body: Mapping[str, object]) -> CreatedJob:
         uri = body["uploadUri"]
@@ -534,14 +500,6 @@ def _job_name(name: str) -> str:
     if not name:
         raise ValueError("a job name must not be empty")
     return name[:MAX_JOB_NAME]
-
-
-def _extension(extension: str) -> str:
-    ext = extension.lower().lstrip(".")
-    ext = "jpg" if ext == "jpeg" else ext
-    if ext not in CONTENT_TYPES:
-        raise ValueError(f"Epson prints pdf, jpg, jpeg or png files, not {extension!r}")
-    return ext
 
 
 def _check_length(name: str, value: str, allowed: range) -> str:

@@ -25,7 +25,9 @@ import aiohttp
 from yarl import URL
 
 from bot.epson.errors import (
+    UPLOAD_LIMIT_BYTES,
     EpsonUnavailable,
+    FileTooLargeForUpload,
     UnexpectedResponse,
     api_error_class,
     token_error_class,
@@ -35,8 +37,9 @@ from bot.secret import Secret
 
 logger = logging.getLogger(__name__)
 
-_T = TypeVar("_T")
+CONTENT_TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}
 
+_T = TypeVar("_T")
 # Error strings are short snake_case words; anything else is not echoed into logs.
 _ERROR_STRING = re.compile(r"[a-z0-9_]{1,64}")
 _MAX_BACKOFF = 10.0
@@ -143,7 +146,9 @@ class Transport:
         url = URL(f"{self._api_url}{path}")
 
         async def attempt() -> Answer:
-            answer = await self._exchange(method, url, headers=headers, json=body)
+            answer = await self._exchange(
+                operation, method, url, headers=headers, json=body
+            )
             _raise_for_api(operation, answer)
             return answer
 
@@ -162,7 +167,11 @@ class Transport:
 
         async def attempt() -> Answer:
             answer = await self._exchange(
-                "POST", URL(self._token_url), headers=headers, data=dict(form)
+                operation,
+                "POST",
+                URL(self._token_url),
+                headers=headers,
+                data=dict(form),
             )
             _raise_for_token(operation, answer)
             return answer
@@ -175,29 +184,41 @@ class Transport:
         return "Basic " + base64.b64encode(pair.encode()).decode("ascii")
 
     async def send_file(
-        self, operation: str, upload_url: Secret, path: Path, content_type: str
-    ) -> None:
-        """POST the file at ``path`` to the upload URL, streamed from disk.
+        self, operation: str, upload_uri: Secret, path: Path, extension: str
+    ) -> int:
+        """POST the file at ``path`` to the upload URI, streamed from disk.
+
+        Returns:
+            The number of bytes sent.
 
         Raises:
+            ValueError: The extension is not one Epson prints.
+            FileTooLargeForUpload: The file is over the cap; nothing was sent.
             UploadError: The subclass for the upload host's status.
             EpsonUnavailable: The upload host could not be reached.
         """
-        url = URL(upload_url.reveal(), encoded=True)
+        ext = _extension(extension)
+        size = await _checked_size(path)
+        uri = upload_uri.reveal()
+        url = URL(f"{uri}{'&' if '?' in uri else '?'}File=1.{ext}", encoded=True)
 
         async def attempt() -> Answer:
-            answer = await self._stream_file(url, path, content_type)
+            answer = await self._stream_file(operation, url, path, CONTENT_TYPES[ext])
             _raise_for_upload(operation, answer)
             return answer
 
         await self._retrying(operation, "POST", attempt)
+        return size
 
-    async def _stream_file(self, url: URL, path: Path, content_type: str) -> Answer:
+    async def _stream_file(
+        self, operation: str, url: URL, path: Path, content_type: str
+    ) -> Answer:
         # A file object makes aiohttp send Content-Length and read in chunks off
         # the event loop, so memory stays flat whatever the file size.
         stream: BinaryIO = await asyncio.to_thread(path.open, "rb")
         try:
             return await self._exchange(
+                operation,
                 "POST",
                 url,
                 headers={"Content-Type": content_type},
@@ -225,6 +246,7 @@ class Transport:
 
     async def _exchange(
         self,
+        operation: str,
         method: str,
         url: URL,
         *,
@@ -250,7 +272,8 @@ class Transport:
             # Its message is the URL itself, which may hold an upload Key.
             raise ValueError("an Epson URL is not a valid http(s) URL") from None
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise _unavailable(exc, hide_cause) from (None if hide_cause else exc)
+            error = _unavailable(operation, exc, hide_cause)
+            raise error from (None if hide_cause else exc)
 
     def _open_session(self) -> aiohttp.ClientSession:
         # Created on first use, inside the event loop, as aiohttp asks.
@@ -270,15 +293,18 @@ class Transport:
         )
 
 
-def _unavailable(exc: BaseException, hide_cause: bool) -> EpsonUnavailable:
+def _unavailable(
+    operation: str, exc: BaseException, hide_cause: bool
+) -> EpsonUnavailable:
     never_sent = isinstance(
         exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError
     )
     # An upload URI holds its Key; some aiohttp messages repeat the URL.
     reason = type(exc).__name__ if hide_cause else f"{type(exc).__name__}: {exc}"
     return EpsonUnavailable(
-        f"Epson Connect could not be reached ({reason})",
+        f"Epson {operation} could not reach Epson Connect ({reason})",
         request_sent=not never_sent,
+        operation=operation,
     )
 
 
@@ -317,6 +343,43 @@ def _raise_for_upload(operation: str, answer: Answer) -> None:
         status=answer.status,
         operation=operation,
     )
+
+
+def parse(operation: str, build: Callable[[Any], _T], body: object) -> _T:
+    """Build a domain object from a decoded body, or raise UnexpectedResponse.
+
+    Args:
+        operation: The operation's name, for the message.
+        build: Reads the body; fails with KeyError, TypeError or ValueError.
+        body: The decoded JSON of a successful answer.
+    """
+    try:
+        return build(body)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise UnexpectedResponse(
+            f"Epson {operation} answered an unexpected shape "
+            f"({type(exc).__name__}: {exc})",
+            operation=operation,
+        ) from exc
+
+
+def _extension(extension: str) -> str:
+    ext = extension.lower().lstrip(".")
+    ext = "jpg" if ext == "jpeg" else ext
+    if ext not in CONTENT_TYPES:
+        raise ValueError(f"Epson prints pdf, jpg, jpeg or png files, not {extension!r}")
+    return ext
+
+
+async def _checked_size(path: Path) -> int:
+    size = (await asyncio.to_thread(path.stat)).st_size
+    if size > UPLOAD_LIMIT_BYTES:
+        raise FileTooLargeForUpload(
+            f"the file has {size} bytes; Epson takes at most {UPLOAD_LIMIT_BYTES}",
+            size=size,
+            limit=UPLOAD_LIMIT_BYTES,
+        )
+    return size
 
 
 def _decode(operation: str, answer: Answer) -> object:

@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
@@ -70,7 +69,7 @@ from bot.epson.models import (
     parse_callback,
 )
 from bot.epson.oauth import code_from_redirect, new_pkce
-from bot.epson.simulator import Simulator, SimulatorSettings
+from bot.epson.simulator import RecordedRequest, Simulator, SimulatorSettings
 from bot.secret import Secret
 from tests.fakes.loopback import LoopbackServer, wait_until
 
@@ -740,7 +739,7 @@ class _SpecRequest:
     body: bytes | None
 
 
-def _spec_request(recorded: Any) -> _SpecRequest:
+def _spec_request(recorded: RecordedRequest) -> _SpecRequest:
     upload = recorded.path in UPLOAD_PATHS
     query = ImmutableMultiDict(list(recorded.query.items()))
     return _SpecRequest(
@@ -781,7 +780,7 @@ async def test_every_request_the_client_sends_conforms_to_the_spec(
     assert len(checked) >= 30
 
 
-def _check_credentials(recorded: Any, spec_path: Path) -> None:
+def _check_credentials(recorded: RecordedRequest, spec_path: Path) -> None:
     headers = {k.lower(): v for k, v in recorded.headers.items()}
     if recorded.path in UPLOAD_PATHS:
         assert "authorization" not in headers
