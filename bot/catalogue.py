@@ -84,14 +84,15 @@ class Catalogue:
         """Whether ``key`` names a sentence."""
         return key in self.sentences[DEFAULT_LANGUAGE]
 
-    def render(self, key: str, language: str, **params: object) -> str:
+    def render(self, key: str, language: str, /, **params: object) -> str:
         """Fill the sentence ``key`` in ``language`` with ``params``.
 
         Args:
             key: A catalogue key such as ``job.completed``.
             language: One of :data:`LANGUAGES`; any other code is mapped by
                 :func:`language_for`.
-            **params: Values for the placeholders; extra ones are ignored.
+            **params: Values for the placeholders; extra ones are ignored. Any
+                name is allowed, ``key`` and ``language`` too.
 
         Returns:
             The sentence; a general apology when the key is unknown.
@@ -182,7 +183,7 @@ def default_catalogue() -> Catalogue:
     return catalogue
 
 
-def render(key: str, language: str, **params: object) -> str:
+def render(key: str, language: str, /, **params: object) -> str:
     """Fill sentence ``key`` of the package catalogue; see :meth:`Catalogue.render`."""
     return default_catalogue().render(key, language, **params)
 

@@ -198,6 +198,16 @@ def test_render_keeps_literal_braces_and_ignores_extra_params(good: Catalogue) -
     assert good.render("hello", "en", unused=1) == "Hello {literally}"
 
 
+def test_render_accepts_params_named_like_its_arguments(tmp_path: Path) -> None:
+    text = '[en]\na = "{key} {language}"\n["zh-TW"]\na = "{key}{language}"\n'
+    messages = load_catalogue([write(tmp_path, "names.toml", text)])
+
+    assert messages.render("a", "en", key="k", language="l") == "k l"
+    assert render_error(ChatprintError("x", language="fr"), "zh-TW") == render(
+        "error.unexpected", "zh-TW"
+    )
+
+
 def test_render_maps_platform_language_codes(good: Catalogue) -> None:
     assert good.render("hello", "zh-Hant") == "你好 {literally}"
     assert good.render("hello", "fr") == "Hello {literally}"
