@@ -152,13 +152,7 @@ def load_catalogue(sources: Iterable[Traversable]) -> Catalogue:
     for source in sources:
         per_language = _read_file(source)
         _check_file(source.name, per_language)
-        for key in per_language[DEFAULT_LANGUAGE]:
-            if key in origin:
-                raise RuntimeError(
-                    f"message key {key!r} is defined in both {origin[key]} "
-                    f"and {source.name}"
-                )
-            origin[key] = source.name
+        _claim_keys(origin, source.name, per_language[DEFAULT_LANGUAGE])
         for language in LANGUAGES:
             merged[language].update(per_language[language])
     return Catalogue(merged)
@@ -218,6 +212,16 @@ def _read_file(source: Traversable) -> dict[str, dict[str, str]]:
         language: _flatten(source.name, language, data.get(language, {}))
         for language in LANGUAGES
     }
+
+
+def _claim_keys(origin: dict[str, str], file: str, keys: Iterable[str]) -> None:
+    """Record which file defines each key, refusing a key already claimed."""
+    for key in keys:
+        if key in origin:
+            raise RuntimeError(
+                f"message key {key!r} is defined in both {origin[key]} and {file}"
+            )
+        origin[key] = file
 
 
 def _flatten(file: str, prefix: str, table: Any) -> dict[str, str]:
