@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from argparse import SUPPRESS
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -60,7 +61,10 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--output", type=Path, default=Path("chatprint-demo-output"))
     demo.add_argument("--data", type=Path, default=Path("chatprint-demo-data"))
-    demo.set_defaults(handler=_demo)
+    # Seconds per simulated job step; tests slow the printer to interrupt a job.
+    demo.add_argument("--print-seconds", type=float, default=0.3, help=SUPPRESS)
+    # A readable transcript: only warnings and errors reach the log.
+    demo.set_defaults(handler=_demo, command="demo", log_level="WARNING")
 
     sim = _add_command(
         commands, "simulator", "serve a local Epson Connect for development"
