@@ -1,0 +1,162 @@
+"""Telegram end to end: fake Bot API, adapter, real core and the Epson simulator."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+from PIL import Image
+
+from adapters.telegram import TelegramAdapter
+from bot.config import ConversionConfig
+from bot.epson.simulator import Simulator, SimulatorSettings
+from bot.runtime import Runtime
+from tests.adapters.telegram_harness import ADA, ALBUM_WAIT, config_for
+from tests.core.conftest import make_config, write_pdf
+from tests.fakes.loopback import wait_until
+from tests.fakes.telegram import FakeTelegram, ShownMessage
+from tests.fakes.telegram_payloads import UserPayload
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram() as server:
+        yield server
+    assert server.unknown_methods == []
+
+
+@pytest.fixture
+async def simulator(tmp_path: Path) -> AsyncIterator[Simulator]:
+    settings = SimulatorSettings(
+        auto_approve=True, step_seconds=0.05, output_dir=tmp_path / "printed"
+    )
+    async with Simulator(settings) as sim:
+        yield sim
+
+
+@pytest.fixture
+async def runtime(
+    tmp_path: Path, simulator: Simulator, fake: FakeTelegram
+) -> AsyncIterator[Runtime]:
+    # No LibreOffice: these files need none, and a warm one takes seconds to stop.
+    config = dataclasses.replace(
+        make_config(tmp_path, simulator),
+        telegram=config_for(fake),
+        conversion=ConversionConfig(libreoffice=str(tmp_path / "no-soffice")),
+    )
+    async with Runtime(config) as rt:
+        adapter = TelegramAdapter(
+            config.telegram, rt.service, media_group_wait=ALBUM_WAIT
+        )
+        rt.service.register(adapter)
+        async with adapter:
+            await rt.serve(adapter.webhook_routes())
+            yield rt
+
+
+async def _shown(
+    fake: FakeTelegram, user: UserPayload, needle: str, timeout: float = 10
+) -> ShownMessage:
+    """Wait until the bot shows ``user`` a message containing ``needle``."""
+
+    def find() -> ShownMessage | None:
+        found = [m for m in fake.bot_messages(user["id"]) if needle in m.text]
+        return found[0] if found else None
+
+    await wait_until(lambda: find() is not None, timeout, message=repr(needle))
+    message = find()
+    assert message is not None
+    return message
+
+
+async def _link(fake: FakeTelegram, user: UserPayload = ADA) -> ShownMessage:
+    fake.push_update(fake.message_update(fake.private_chat(user), user, text="/link"))
+    prompt = await _shown(fake, user, "link your Epson printer")
+    [url] = [b["url"] for b in prompt.buttons if "url" in b]
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        assert response.status == 200, await response.text()
+    return await _shown(fake, user, "is linked")
+
+
+def _send_file(fake: FakeTelegram, data: bytes, name: str, caption: str | None) -> None:
+    document = fake.document(fake.add_file(data, name))
+    chat = fake.private_chat(ADA)
+    fake.push_update(fake.message_update(chat, ADA, document=document, caption=caption))
+
+
+def _jpeg(width: int, height: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 120, 40)).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+async def test_link_opens_the_authorize_button_and_announces_the_printer(
+    fake: FakeTelegram, runtime: Runtime
+) -> None:
+    linked = await _link(fake)
+
+    identity = await runtime.store.find_identity("telegram", str(ADA["id"]))
+    assert identity is not None
+    [printer] = await runtime.store.load_printers(identity.id)
+    assert printer.name in linked.text
+
+
+async def test_caption_print_edits_one_status_message_to_completed(
+    fake: FakeTelegram, runtime: Runtime, simulator: Simulator, tmp_path: Path
+) -> None:
+    await _link(fake)
+    pdf = write_pdf(tmp_path / "report.pdf", pages=2).read_bytes()
+
+    _send_file(fake, pdf, "report.pdf", "/print copies=2")
+    done = await _shown(fake, ADA, "Done:")
+
+    assert "report.pdf" in done.text
+    assert "4 pages" in done.text
+    assert done.edited
+    [record] = simulator.prints
+    assert record.settings["copies"] == 2
+    assert len(fake.calls_to("editMessageText")) >= 2
+
+
+async def test_photo_prints_the_largest_size_in_photo_mode(
+    fake: FakeTelegram, runtime: Runtime, simulator: Simulator
+) -> None:
+    await _link(fake)
+    sizes = fake.add_photo(_jpeg(90, 68), _jpeg(800, 600))
+    chat = fake.private_chat(ADA)
+
+    fake.push_update(fake.message_update(chat, ADA, photo=sizes, caption="/print"))
+    await _shown(fake, ADA, "Done:")
+
+    [record] = simulator.prints
+    assert record.print_mode == "photo"
+    fetched = {call.params["file_id"] for call in fake.calls_to("getFile")}
+    assert fetched == {sizes[-1]["file_id"]}
+
+
+async def test_unlinked_user_is_told_how_to_link(
+    fake: FakeTelegram, runtime: Runtime, simulator: Simulator, tmp_path: Path
+) -> None:
+    pdf = write_pdf(tmp_path / "a.pdf").read_bytes()
+
+    _send_file(fake, pdf, "a.pdf", "/print")
+    told = await _shown(fake, ADA, "/link")
+
+    assert "not linked" in told.text
+    assert simulator.prints == []
+
+
+async def test_file_that_cannot_be_printed_gets_the_catalogue_sentence(
+    fake: FakeTelegram, runtime: Runtime, simulator: Simulator
+) -> None:
+    await _link(fake)
+
+    _send_file(fake, b"\x00\x01 not a document \xfe" * 40, "mystery.bin", "/print")
+    told = await _shown(fake, ADA, "can't print this kind of file")
+
+    assert "PDF" in told.text
+    assert simulator.prints == []
