@@ -12,6 +12,7 @@ from fpdf import FPDF
 from PIL import Image, ImageOps
 
 from bot.convert.errors import CorruptFile, ImageTooLarge
+from bot.convert.intake import MAX_UPLOAD_BYTES
 from bot.convert.kinds import FileKind
 from bot.convert.paper import MM_PER_INCH, POINTS_PER_INCH, get_paper
 from bot.convert.workfiles import output_path, removed_on_error
@@ -24,6 +25,7 @@ PRINT_DPI = 300
 MARGIN_MM = 6.0
 LOSSLESS_KINDS = frozenset({FileKind.PNG, FileKind.GIF, FileKind.BMP})
 LOSSLESS_MAX_PIXELS = 4_000_000
+SHRINK_TRIES = 4
 
 # Pillow refuses images over twice its limit and only warns between once and twice;
 # we make the warning an error once, here, so every decode sees the same limit.
@@ -47,7 +49,8 @@ def load_image(path: Path, kind: FileKind) -> Image.Image:
         CorruptFile: It does not decode.
     """
     try:
-        image = Image.open(path)
+        # From memory: a multi-frame file would otherwise keep its handle open.
+        image = Image.open(io.BytesIO(path.read_bytes()))
         _check_pixels(image.size)
         image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -82,8 +85,23 @@ def write_jpeg(src: Path, work_dir: Path, kind: FileKind) -> Path:
     image = upright_rgb(load_image(src, kind))
     dest = output_path(work_dir, ".jpg")
     with removed_on_error(dest):
-        image.save(dest, "JPEG", quality=JPEG_QUALITY, optimize=True)
+        _save_jpeg_within(image, dest, MAX_UPLOAD_BYTES)
     return dest
+
+
+def _save_jpeg_within(image: Image.Image, dest: Path, limit: int) -> None:
+    """Save as JPEG, shrinking a picture too detailed to fit the upload cap.
+
+    Only huge, noisy pictures (tens of megapixels) need this; each try keeps
+    three quarters of the width and height.
+    """
+    for _ in range(SHRINK_TRIES):
+        image.save(dest, "JPEG", quality=JPEG_QUALITY, optimize=True)
+        if dest.stat().st_size <= limit:
+            return
+        size = (max(1, image.width * 3 // 4), max(1, image.height * 3 // 4))
+        logger.info("JPEG over %d bytes; shrinking to %dx%d", limit, *size)
+        image = image.resize(size, Image.Resampling.LANCZOS)
 
 
 def write_fitted_pdf(

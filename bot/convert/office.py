@@ -83,11 +83,17 @@ class OfficeConverter:
     """
 
     def __init__(
-        self, binary: str | None = None, *, timeout: float = 120.0, warm: bool = True
+        self,
+        binary: str | None = None,
+        *,
+        timeout: float = 120.0,
+        warm: bool = True,
+        prewarm: bool = True,
     ) -> None:
         self._binary = _resolve_binary(binary)
         self._timeout = timeout
         self._warm = warm and self._binary is not None
+        self._prewarm = prewarm
         self._lock = asyncio.Lock()
         self._profiles: Path | None = None
         self._bridge_task: asyncio.Task[_Bridge | None] | None = None
@@ -103,7 +109,7 @@ class OfficeConverter:
         return self._warm
 
     async def __aenter__(self) -> Self:
-        if self._warm:
+        if self._warm and self._prewarm:
             self._bridge_task = asyncio.create_task(self._open_bridge())
         return self
 
@@ -152,16 +158,24 @@ class OfficeConverter:
                 await asyncio.to_thread(shutil.rmtree, staging, True)
 
     async def _convert_staged(self, staged: Path, filter_name: str) -> Path:
-        """Run the warm path when it is up, else a cold start, for one file."""
+        """Convert one staged file; once more with a fresh soffice if it died."""
         dest = staged.with_suffix(".pdf")
+        try:
+            await self._convert_once(staged, dest, filter_name)
+        except _OfficeDied:
+            logger.warning("LibreOffice died during a conversion; retrying once")
+            await self._convert_once(staged, dest, filter_name)
+        if not dest.is_file() or dest.stat().st_size == 0:
+            raise ConversionFailed("LibreOffice produced no PDF")
+        return dest
+
+    async def _convert_once(self, staged: Path, dest: Path, filter_name: str) -> None:
+        """Run the warm path when it is up, else a cold start."""
         bridge = await self._get_bridge()
         if bridge is None:
             await self._convert_cold(staged, filter_name)
         else:
             await self._convert_warm(bridge, staged, dest, filter_name)
-        if not dest.is_file() or dest.stat().st_size == 0:
-            raise ConversionFailed("LibreOffice produced no PDF")
-        return dest
 
     async def _convert_warm(
         self, bridge: _Bridge, staged: Path, dest: Path, filter_name: str
@@ -176,8 +190,9 @@ class OfficeConverter:
     async def _convert_cold(self, staged: Path, filter_name: str) -> None:
         """Start soffice for this one file and wait for it to exit."""
         profile = self._profile_dir("cold")
+        sandbox = await asyncio.to_thread(network_sandbox)
         argv = [
-            *network_sandbox(),
+            *sandbox,
             str(self._binary),
             f"-env:UserInstallation={profile.as_uri()}",
             *OFFICE_FLAGS,
@@ -208,17 +223,20 @@ class OfficeConverter:
             return
         if not task.done():
             task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            bridge = await task
+        # wait() rather than await: a cancelled start must not cancel this caller.
+        await asyncio.wait([task])
+        if not task.cancelled() and task.exception() is None:
+            bridge = task.result()
             if bridge is not None:
                 await bridge.close()
 
     async def _open_bridge(self) -> _Bridge | None:
         """Start soffice and the UNO helper with the first Python that has ``uno``."""
         profile = self._profile_dir("warm")
+        sandbox = await asyncio.to_thread(network_sandbox)
         for python in _uno_pythons(self._binary):
             argv = [
-                *network_sandbox(),
+                *sandbox,
                 python,
                 str(BRIDGE_SCRIPT),
                 str(self._binary),
@@ -245,6 +263,10 @@ class OfficeConverter:
         return profile
 
 
+class _OfficeDied(ConversionFailed):
+    """soffice or its helper ended during a request (not a timeout)."""
+
+
 class _Bridge:
     """The UNO helper process and its soffice, in one process group."""
 
@@ -256,13 +278,17 @@ class _Bridge:
     @classmethod
     async def start(cls, argv: list[str], time_limit: float) -> _Bridge | None:
         """Launch the helper and wait for its ready line; None if it fails."""
-        process = await asyncio.create_subprocess_exec(
-            *argv,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *argv,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            logger.info("UNO helper could not be launched: %s", exc)
+            return None
         bridge = cls(process)
         try:
             answer = await bridge._read_answer(time_limit)
@@ -296,6 +322,9 @@ class _Bridge:
         except BaseException:
             self.healthy = False
             raise
+        if answer.get("alive") is False:
+            self.healthy = False
+            raise _OfficeDied(f"soffice died: {answer.get('error')}")
         if answer.get("ok") is not True:
             raise ConversionFailed(
                 f"LibreOffice refused the file: {answer.get('error')}"
@@ -311,7 +340,7 @@ class _Bridge:
             raise ConversionFailed(f"LibreOffice took over {time_limit:.0f}s") from exc
         if not line:
             self.healthy = False
-            raise ConversionFailed("The LibreOffice helper exited")
+            raise _OfficeDied("The LibreOffice helper exited")
         answer: dict[str, Any] = json.loads(line)
         return answer
 

@@ -47,7 +47,7 @@ def main(argv: list[str]) -> int:
         return 1
 
     _say({"ready": True})
-    _serve(uno, desktop)
+    _serve(uno, desktop, office)
     _stop(desktop, office)
     return 0
 
@@ -95,14 +95,19 @@ def _connect(
     )
 
 
-def _serve(uno: Any, desktop: Any) -> None:
-    """Answer one request per input line until stdin ends."""
+def _serve(uno: Any, desktop: Any, office: subprocess.Popen[bytes]) -> None:
+    """Answer one request per input line until stdin ends.
+
+    A failed answer says whether soffice is still alive, so the parent knows
+    whether to restart it.
+    """
     for line in sys.stdin:
         request = json.loads(line)
         try:
             _convert(uno, desktop, request["src"], request["dest"], request["filter"])
         except Exception as exc:  # UNO errors: IOException, IllegalArgument...
-            _say({"ok": False, "error": f"{type(exc).__name__}: {exc}"})
+            alive = office.poll() is None and "Disposed" not in type(exc).__name__
+            _say({"ok": False, "alive": alive, "error": f"{type(exc).__name__}: {exc}"})
         else:
             _say({"ok": True})
 

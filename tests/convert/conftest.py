@@ -6,7 +6,6 @@ import io
 import struct
 import zipfile
 import zlib
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -235,4 +234,7 @@ def work(tmp_path: Path) -> Path:
     return path
 
 
-Builder = Callable[..., Path]
+@pytest.fixture(scope="session")
+def png_bomb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 30000 x 30000 PNG of about 110 KB, built once per run."""
+    return build_png_bomb(tmp_path_factory.mktemp("bomb") / "bomb.png")

@@ -18,6 +18,7 @@ from bot.convert import (
     detect_kind,
     to_printable,
 )
+from bot.convert.images import _save_jpeg_within
 from bot.convert.paper import get_paper
 from tests.convert.conftest import build_image, build_png_bomb, listing
 
@@ -201,12 +202,10 @@ async def test_truncated_jpeg_is_corrupt(inbox: Path, work: Path) -> None:
 
 @pytest.mark.parametrize("mode", ["photo", "document"])
 async def test_decompression_bomb_png_is_refused(
-    inbox: Path, work: Path, mode: str
+    png_bomb: Path, work: Path, mode: str
 ) -> None:
-    src = build_png_bomb(inbox / "bomb.png")
-
     with pytest.raises(ImageTooLarge) as caught:
-        await to_printable(src, work, kind=FileKind.PNG, mode=mode, paper="ps_a4")
+        await to_printable(png_bomb, work, kind=FileKind.PNG, mode=mode, paper="ps_a4")
 
     assert caught.value.params == {"limit_mp": 80}
     assert listing(work) == []
@@ -234,3 +233,14 @@ async def test_image_of_another_format_than_detected_is_still_decoded(
     )
 
     assert result.page_count == 1
+
+
+def test_jpeg_too_detailed_for_the_cap_is_shrunk_to_fit(tmp_path: Path) -> None:
+    noise = Image.merge("RGB", [Image.effect_noise((400, 400), 120) for _ in range(3)])
+    dest = tmp_path / "out.jpg"
+
+    _save_jpeg_within(noise, dest, 60_000)
+
+    assert dest.stat().st_size <= 60_000
+    with Image.open(dest) as image:
+        assert image.width < 400

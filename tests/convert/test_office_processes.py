@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 from pypdf import PdfReader
 
 from bot.convert import ConversionFailed, FileKind, OfficeConverter
+from bot.convert.office import network_sandbox
 from tests.convert.conftest import (
     build_docx,
     listing,
@@ -79,3 +81,39 @@ async def test_closing_a_warm_converter_stops_libreoffice(
         assert _descendants()
 
     assert await _no_descendants_within(5)
+
+
+@pytest.mark.slow  # two LibreOffice starts: 4-6 s
+async def test_warm_converter_recovers_when_libreoffice_dies(
+    inbox: Path, work: Path
+) -> None:
+    src = build_docx(inbox / "a.docx", ["After the crash"])
+
+    async with OfficeConverter(timeout=60) as office:
+        await office.convert(src, work, FileKind.DOCX)
+        for process in _descendants():
+            if process.name() == "soffice.bin":
+                process.kill()
+        result = await office.convert(src, work, FileKind.DOCX)
+
+    assert "After the crash" in _text_of(result)
+    assert office.warm
+
+
+async def test_sandbox_prefix_cuts_the_network() -> None:
+    sandbox = network_sandbox()
+    if not sandbox:
+        pytest.skip("this host allows no network namespace")
+    server = await asyncio.start_server(lambda r, w: w.close(), "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    connect = f"import socket; socket.create_connection(('127.0.0.1', {port}), 2)"
+
+    async with server:
+        outside = await asyncio.create_subprocess_exec(sys.executable, "-c", connect)
+        inside = await asyncio.create_subprocess_exec(
+            *sandbox, sys.executable, "-c", connect, stderr=asyncio.subprocess.DEVNULL
+        )
+        codes = (await outside.wait(), await inside.wait())
+
+    assert codes[0] == 0
+    assert codes[1] != 0
