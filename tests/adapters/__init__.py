@@ -1,0 +1,1 @@
+"""Tests of the chat platform adapters against protocol-level fakes."""
