@@ -19,7 +19,11 @@ from tests.adapters.telegram_harness import ADA, ALBUM_WAIT, config_for
 from tests.core.conftest import make_config, write_pdf
 from tests.fakes.loopback import wait_until
 from tests.fakes.telegram import FakeTelegram, ShownMessage
-from tests.fakes.telegram_payloads import UserPayload
+from tests.fakes.telegram_payloads import (
+    DocumentPayload,
+    PhotoSizePayload,
+    UserPayload,
+)
 
 
 @pytest.fixture
@@ -160,3 +164,69 @@ async def test_file_that_cannot_be_printed_gets_the_catalogue_sentence(
 
     assert "PDF" in told.text
     assert simulator.prints == []
+
+
+def _press(fake: FakeTelegram, card_id: int, action_prefix: str) -> None:
+    """Press the first button on the card whose action starts with the prefix."""
+    shown = fake.messages[ADA["id"]][card_id]
+    actions = [b.get("callback_data", "") for b in shown.buttons]
+    data = next(a for a in actions if a.startswith(action_prefix))
+    fake.push_update(fake.callback_update(ADA, ADA["id"], card_id, data))
+
+
+async def _card_id(fake: FakeTelegram, action_prefix: str) -> int:
+    """Wait for the bot's message with a button whose action starts with the prefix."""
+
+    def find() -> int | None:
+        for message_id, shown in fake.messages.get(ADA["id"], {}).items():
+            actions = [b.get("callback_data", "") for b in shown.buttons]
+            if any(action.startswith(action_prefix) for action in actions):
+                return message_id
+        return None
+
+    await wait_until(lambda: find() is not None, message=f"a {action_prefix} card")
+    found = find()
+    assert found is not None
+    return found
+
+
+async def test_settings_card_buttons_edit_the_card_then_print(
+    fake: FakeTelegram, runtime: Runtime, simulator: Simulator, tmp_path: Path
+) -> None:
+    await _link(fake)
+    pdf = write_pdf(tmp_path / "card.pdf").read_bytes()
+    _send_file(fake, pdf, "card.pdf", None)
+    card_id = await _card_id(fake, "go:")
+
+    _press(fake, card_id, "set:")
+    await fake.wait_for("editMessageText", lambda c: c.params["message_id"] == card_id)
+    _press(fake, card_id, "go:")
+    done = await _shown(fake, ADA, "Done:")
+
+    assert "2 pages" in done.text
+    [record] = simulator.prints
+    assert record.settings["copies"] == 2
+    assert len(fake.answers) == 2
+
+
+async def test_album_asks_one_document_or_several_and_prints_the_choice(
+    fake: FakeTelegram, runtime: Runtime, simulator: Simulator, tmp_path: Path
+) -> None:
+    await _link(fake)
+    chat = fake.private_chat(ADA)
+    parts: list[DocumentPayload | list[PhotoSizePayload]] = [
+        fake.document(
+            fake.add_file(write_pdf(tmp_path / f"{n}.pdf").read_bytes(), f"{n}.pdf")
+        )
+        for n in ("one", "two")
+    ]
+    for update in fake.media_group(chat, ADA, parts, caption="/print"):
+        fake.push_update(update)
+    card_id = await _card_id(fake, "combine:")
+
+    _press(fake, card_id, "combine:")
+    done = await _shown(fake, ADA, "Done:")
+
+    assert "2 pages" in done.text
+    [record] = simulator.prints
+    assert record.pages == 2
