@@ -1,4 +1,4 @@
-"""``chatprint run`` and ``chatprint rotate-key``: the long-running bot and its upkeep."""
+"""``chatprint run`` and ``chatprint rotate-key``: the long-running bot, its upkeep."""
 
 from __future__ import annotations
 
@@ -97,6 +97,6 @@ async def rotate_key(config: Config, new_key_env: str) -> int:
     async with await open_store(config.storage.database, TokenCipher(old)) as store:
         count = await store.rotate_key(TokenCipher(Secret(new)))
     print(
-        f"Re-encrypted {count} stored secrets; now set CHATPRINT_SECRET_KEY to the new key."
+        f"Re-encrypted {count} stored secrets; set CHATPRINT_SECRET_KEY to the new key."
     )
     return 0

@@ -12,6 +12,7 @@ import os
 import tomllib
 import types
 import typing
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,6 +100,16 @@ class ConversionConfig:
     """Local conversion of files Epson cannot print as they are."""
 
     libreoffice: str = ""
+    # Start LibreOffice with the bot, so the first Office file converts fast.
+    prewarm: bool = True
+
+
+@dataclass(frozen=True)
+class SchedulingConfig:
+    """Scheduled printing (``at=``)."""
+
+    # The IANA zone for ``at=`` times when a user has not saved ``tz=``.
+    timezone: str = "UTC"
 
 
 @dataclass(frozen=True)
@@ -121,6 +132,7 @@ class Config:
     security: SecurityConfig = field(default_factory=SecurityConfig)
     conversion: ConversionConfig = field(default_factory=ConversionConfig)
     limits: LimitsConfig = field(default_factory=LimitsConfig)
+    scheduling: SchedulingConfig = field(default_factory=SchedulingConfig)
 
 
 def load_config(
@@ -234,6 +246,24 @@ def _to_float(value: object, from_env: bool) -> float:
     raise TypeError(value)
 
 
+def _to_bool(value: object, from_env: bool) -> bool:
+    if isinstance(value, bool):
+        return value
+    if from_env and isinstance(value, str) and value.lower() in _BOOL_TEXT:
+        return _BOOL_TEXT[value.lower()]
+    raise TypeError(value)
+
+
+_BOOL_TEXT = {
+    "true": True,
+    "1": True,
+    "yes": True,
+    "false": False,
+    "0": False,
+    "no": False,
+}
+
+
 def _to_path(value: object, from_env: bool) -> Path:
     return Path(_to_str(value, from_env)).expanduser()
 
@@ -244,6 +274,7 @@ def _to_secret(value: object, from_env: bool) -> Secret:
 
 _CONVERTERS: dict[Any, typing.Callable[[object, bool], Any]] = {
     str: _to_str,
+    bool: _to_bool,
     int: _to_int,
     float: _to_float,
     Path: _to_path,
@@ -251,6 +282,7 @@ _CONVERTERS: dict[Any, typing.Callable[[object, bool], Any]] = {
 }
 _EXPECTED = {
     str: "a string",
+    bool: "true or false",
     int: "a whole number",
     float: "a number",
     Path: "a file path",
@@ -275,6 +307,7 @@ def _check_values(config: Config) -> None:
             raise ConfigError(f"config: {key} must be an http:// or https:// URL")
     if not config.discord.gateway_url.startswith(("ws://", "wss://")):
         raise ConfigError("config: discord.gateway_url must be a ws:// or wss:// URL")
+    _check_timezone(config.scheduling.timezone)
     if config.telegram.mode not in ("polling", "webhook"):
         raise ConfigError('config: telegram.mode must be "polling" or "webhook"')
     if (
@@ -284,3 +317,12 @@ def _check_values(config: Config) -> None:
         raise ConfigError(
             "config: epson.poll_max must be at least epson.poll_interval > 0"
         )
+
+
+def _check_timezone(name: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            "config: scheduling.timezone must be an IANA zone such as Asia/Taipei"
+        ) from None

@@ -10,6 +10,7 @@ from typing import Self
 
 from aiohttp import web
 
+from bot.catalogue import default_catalogue
 from bot.config import Config
 from bot.convert import OfficeConverter
 from bot.core.service import PrintService
@@ -83,6 +84,7 @@ class Runtime:
 
     async def _open(self) -> None:
         client_secret, api_key = require_epson_credentials(self.config)
+        default_catalogue()  # a broken message file stops the start here
         epson = self.config.epson
         self._spool.mkdir(mode=0o700, parents=True, exist_ok=True)
         cipher = TokenCipher(self._secret_key)
@@ -96,10 +98,11 @@ class Runtime:
             api_key=api_key,
         )
         self._stack.push_async_callback(self.client.close)
-        office_binary = self.config.conversion.libreoffice or None
-        self.office = await self._stack.enter_async_context(
-            OfficeConverter(office_binary)
+        conversion = self.config.conversion
+        office = OfficeConverter(
+            conversion.libreoffice or None, prewarm=conversion.prewarm
         )
+        self.office = await self._stack.enter_async_context(office)
         self.service = PrintService(
             config=self.config,
             store=self.store,

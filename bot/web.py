@@ -15,7 +15,7 @@ from bot.catalogue import LANGUAGES, render, render_error
 from bot.core.link_state import StateRejected
 from bot.core.linking import CALLBACK_PATH
 from bot.core.service import PrintService
-from bot.epson.errors import EpsonError, InvalidCallback
+from bot.epson.errors import AccessDenied, EpsonError, InvalidCallback, NotRegistered
 from bot.epson.models import parse_callback
 from bot.errors import ChatprintError
 from bot.secret import Secret
@@ -106,7 +106,12 @@ class _Handlers:
 
 
 def _error_page(error: ChatprintError) -> web.Response:
-    status = 502 if isinstance(error, EpsonError) else 400
+    # Refusals by the person or their account are theirs to fix (400); anything
+    # else from Epson is a failure upstream (502).
+    upstream = isinstance(error, EpsonError) and not isinstance(
+        error, NotRegistered | AccessDenied
+    )
+    status = 502 if upstream else 400
     paragraphs = [render_error(error, language) for language in LANGUAGES]
     title = " / ".join(render("page.refused_title", lang) for lang in LANGUAGES)
     return _html(status, title, paragraphs)

@@ -79,8 +79,9 @@ async def handle_forget(
     if not command.confirmed:
         yes = Button(request.text("button.forget_confirm"), action="forget:yes")
         return [request.reply("forget.confirm", private=True, buttons=(yes,))]
-    for job in await service.store.load_recent_jobs(request.identity.id, limit=50):
-        await service.runner.cancel(job)
+    for job in await service.store.load_unfinished_jobs():
+        if job.identity_id == request.identity.id:
+            await service.runner.cancel(job)
     await service.store.forget_identity(request.identity.id)
     logger.info("Identity %s forgotten at their request", request.identity.id)
     return [request.reply("forget.done", private=True)]

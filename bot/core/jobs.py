@@ -141,7 +141,7 @@ class JobRunner:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     async def cancel(self, job: JobRecord) -> str:
-        """Cancel ``job`` if Epson still allows it; return the outcome's catalogue key."""
+        """Cancel ``job`` if Epson still allows it; return the outcome's message key."""
         if job.state in FINAL_STATES:
             return "job.already_final"
         await self._stop_task(job.id)
@@ -231,7 +231,9 @@ class JobRunner:
         options = PrintOptions.from_dict(job.options)
         prepared = await self._preparer.prepare(files, printer, options, work)
         # The upload names the file by its extension: give it one.
-        spool = prepared.printable.path.replace(work / f"print.{prepared.printable.extension}")
+        spool = prepared.printable.path.replace(
+            work / f"print.{prepared.printable.extension}"
+        )
         return await self._store.update_job(
             job.id,
             state="prepared",

@@ -32,7 +32,7 @@ E = TypeVar("E", PrintQuality, PaperSource, ColorMode)
 class SettingNotSupported(ChatprintError):
     """The printer cannot print with a setting the user asked for."""
 
-    default_key = "settings.unsupported"
+    default_key = "settings.not_supported"
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,7 @@ async def handle_print(
         await service.store.load_defaults(request.identity.id)
     )
     merged = options.merged_over(defaults)
-    scheduled = _schedule(merged)
+    scheduled = _schedule(merged, service.config.scheduling.timezone)
     separate = command.combine is False
     sources = tuple(_source(a) for a in command.attachments)
     if command.ask or (len(sources) > 1 and command.combine is None):
@@ -184,10 +184,10 @@ def _source(attachment: Attachment) -> SourceFile:
     )
 
 
-def _schedule(options: PrintOptions) -> datetime | None:
+def _schedule(options: PrintOptions, default_zone: str) -> datetime | None:
     if options.at is None:
         return None
-    zone = options.timezone or "UTC"
+    zone = options.timezone or default_zone
     return resolve_print_time(options.at, timezone=zone, now=datetime.now(UTC))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -44,6 +45,7 @@ from storage.store import Store
 
 logger = logging.getLogger(__name__)
 
+PRUNE_EVERY = 24 * 3600.0
 Handler = Callable[..., Awaitable[list[OutgoingMessage]]]
 
 
@@ -80,6 +82,7 @@ class PrintService:
         self.preparer = Preparer(client, self.tokens, office)
         self.reporter = StatusReporter(store, self.adapters)
         self.limiter = RateLimiter(config.limits.requests_per_minute)
+        self._upkeep: asyncio.Task[None] | None = None
         self.runner = JobRunner(
             store=store,
             client=client,
@@ -97,13 +100,23 @@ class PrintService:
         self.adapters[adapter.platform] = adapter
 
     async def start(self) -> None:
-        """Resume every job a previous run left unfinished."""
+        """Resume every job a previous run left unfinished; start the upkeep."""
         resumed = await self.runner.resume()
+        self._upkeep = asyncio.create_task(self._prune_daily(), name="upkeep")
         logger.info("Print service started; %s unfinished jobs resumed", resumed)
 
     async def close(self) -> None:
         """Stop driving jobs; they resume at the next start."""
+        if self._upkeep is not None:
+            self._upkeep.cancel()
+            await asyncio.gather(self._upkeep, return_exceptions=True)
         await self.runner.close()
+
+    async def _prune_daily(self) -> None:
+        while True:
+            removed = await self.store.prune_events()
+            logger.info("Pruned %s old event claims and nonces", removed)
+            await asyncio.sleep(PRUNE_EVERY)
 
     async def handle(self, command: Command) -> list[OutgoingMessage]:
         """Carry out ``command`` and return the answers for the asking chat."""

@@ -10,7 +10,14 @@ import aiohttp
 import pytest
 from fpdf import FPDF
 
-from bot.config import Config, EpsonConfig, SecurityConfig, StorageConfig, WebConfig
+from bot.config import (
+    Config,
+    ConversionConfig,
+    EpsonConfig,
+    SecurityConfig,
+    StorageConfig,
+    WebConfig,
+)
 from bot.core.commands import LinkCommand
 from bot.epson.simulator import Simulator, SimulatorSettings
 from bot.runtime import Runtime
@@ -59,6 +66,7 @@ def make_config(tmp_path: Path, sim: Simulator) -> Config:
         ),
         storage=StorageConfig(database=tmp_path / "data" / "chatprint.db"),
         security=SecurityConfig(secret_key=Secret(SECRET_KEY)),
+        conversion=ConversionConfig(prewarm=False),
     )
 
 

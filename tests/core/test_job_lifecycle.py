@@ -148,7 +148,8 @@ async def test_concurrent_jobs_after_expiry_refresh_the_token_once(
     await room.wait_for(lambda: sum("Done:" in t for t in room.texts()) == 3)
 
     refreshes = [
-        r for r in simulator.requests
+        r
+        for r in simulator.requests
         if r.path == "/auth/token" and b"refresh_token" in r.body
     ]
     assert len(refreshes) == 1

@@ -48,7 +48,9 @@ async def test_one_status_message_is_edited_through_the_whole_job(
 ) -> None:
     pdf = write_pdf(tmp_path / "a.pdf")
 
-    await linked.service.handle(PrintCommand(room.origin(), attachments=(attachment(pdf),)))
+    await linked.service.handle(
+        PrintCommand(room.origin(), attachments=(attachment(pdf),))
+    )
     await room.wait_for_text("Done:")
 
     status = [s for s in room.shown.values() if s.message.event is not None]
@@ -66,14 +68,18 @@ async def test_unlinked_user_is_told_how_to_link_and_nothing_reaches_epson(
     )
 
     assert "/link" in answers[0].text
-    assert not [r for r in simulator.requests if r.path.startswith("/api/2/printing/jobs")]
+    assert not [
+        r for r in simulator.requests if r.path.startswith("/api/2/printing/jobs")
+    ]
 
 
 async def test_redelivered_print_event_prints_once(
     linked: Runtime, room: ChatRoom, simulator: Simulator, tmp_path: Path
 ) -> None:
     pdf = write_pdf(tmp_path / "a.pdf")
-    command = PrintCommand(room.origin(event="console:same"), attachments=(attachment(pdf),))
+    command = PrintCommand(
+        room.origin(event="console:same"), attachments=(attachment(pdf),)
+    )
 
     await linked.service.handle(command)
     again = await linked.service.handle(command)
