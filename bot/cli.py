@@ -92,6 +92,7 @@ def _add_command(
     commands: argparse._SubParsersAction[argparse.ArgumentParser], name: str, text: str
 ) -> argparse.ArgumentParser:
     command = commands.add_parser(name, help=text, description=text)
+    command.set_defaults(command=name)
     command.add_argument("--config", type=Path, default=None, help="TOML file")
     command.add_argument(
         "--log-level", default="INFO", help="DEBUG, INFO, WARNING, ERROR"
