@@ -17,8 +17,9 @@ from bot.epson.simulator import Simulator, SimulatorSettings
 from bot.runtime import Runtime
 from tests.adapters.test_discord_support import config_for
 from tests.core.conftest import make_config, write_pdf
-from tests.fakes.discord import FakeDiscord, ShownMessage
+from tests.fakes.discord import FakeDiscord
 from tests.fakes.discord_payloads import Asker
+from tests.fakes.discord_rest import ShownMessage
 from tests.fakes.loopback import wait_until
 
 
