@@ -201,11 +201,18 @@ class _Demo:
         return 0 if printed else 1
 
     async def _session(self) -> None:
+        # The sample stays open until its job is done (it is a temporary copy
+        # when the package is zipped).
         with _sample_path() as sample:
             if self._options.sample:
+                # The sample is the whole session: it ends once the sample printed.
                 await self._console.submit("/link")
                 await self._console.submit(f'/print "{sample}"')
-            await self._console.run(read_lines())
+            else:
+                await self._console.run(read_lines())
+            await self._wait_for_jobs()
+
+    async def _wait_for_jobs(self) -> None:
         unfinished = [
             job for job, phase in self._console.outcomes.items() if not phase.is_final
         ]
@@ -215,6 +222,9 @@ class _Demo:
 
     async def _open_link(self, url: str) -> None:
         if not self._options.auto_approve:
+            if not _has_graphical_browser():
+                await self._say("demo.no_browser")
+                return
             await self._say("demo.open_browser")
             await asyncio.to_thread(webbrowser.open, url)
             return
@@ -332,13 +342,17 @@ async def _until_done_or_interrupted(session: asyncio.Task[None]) -> bool:
     stop = asyncio.Event()
     signals = (signal.SIGINT, signal.SIGTERM)
     for number in signals:
-        loop.add_signal_handler(number, stop.set)
+        # Where the loop cannot take signals (Windows), Ctrl-C raises
+        # KeyboardInterrupt instead and the command line answers 130.
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(number, stop.set)
     stopper = asyncio.create_task(stop.wait(), name="demo-stop")
     try:
         await asyncio.wait({session, stopper}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         for number in signals:
-            loop.remove_signal_handler(number)
+            with contextlib.suppress(NotImplementedError):
+                loop.remove_signal_handler(number)
         stopper.cancel()
     if session.done():
         session.result()
@@ -347,6 +361,14 @@ async def _until_done_or_interrupted(session: asyncio.Task[None]) -> bool:
     await asyncio.gather(session, return_exceptions=True)
     logger.info("Demo interrupted; unfinished jobs resume next run")
     return True
+
+
+def _has_graphical_browser() -> bool:
+    # Without a display, webbrowser would start a text browser (lynx, w3m) in
+    # this very terminal and fight the console chat for its input.
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def _prepare_data_folder(data: Path) -> Path:

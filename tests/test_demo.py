@@ -16,7 +16,11 @@ from PIL import Image
 
 from bot.catalogue import render
 from bot.convert import count_pages
+from bot.epson.simulator import SimulatorSettings
 from bot.epson.simulator.printers import default_printers
+from bot.secret import Secret
+from storage.cipher import TokenCipher
+from storage.sqlite import open_store
 
 PRINTER = next(p for p in default_printers().values() if p.registered).product_name
 RUN_SECONDS = 60
@@ -218,3 +222,28 @@ def read_until(stream: object, marker: str, *, deadline: float) -> str:
         seen += line
     assert marker in seen, seen
     return seen
+
+
+async def test_demo_at_debug_logs_no_secret(tmp_path: Path) -> None:
+    write_pdf(tmp_path / "a.pdf", pages=1)
+
+    result = run_demo(tmp_path, "/link\n/print a.pdf\n", "--log-level", "DEBUG")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    data = tmp_path / "chatprint-demo-data"
+    key = Secret((data / "secret.key").read_text().strip())
+    async with await open_store(data / "chatprint.db", TokenCipher(key)) as store:
+        identity = await store.find_identity("console", "local")
+        assert identity is not None
+        (printer,) = await store.load_printers(identity.id)
+    settings = SimulatorSettings()
+    secrets = [
+        key.reveal(),
+        settings.client_secret,
+        settings.api_key,
+        printer.tokens.access_token.reveal(),
+        printer.tokens.refresh_token.reveal(),
+    ]
+    transcript = result.stdout + result.stderr
+    assert "DEBUG" in result.stderr
+    assert [s for s in secrets if s in transcript] == []
