@@ -132,7 +132,7 @@ class ConsoleAdapter:
         try:
             command = self._command(text, origin)
         except ChatprintError as exc:
-            self._refuse(text, exc)
+            self._refuse(exc, is_print=_command_name(text) == "print")
             return
         accepted_before = self._accepted
         answers = await self._core.handle(command)
@@ -177,7 +177,7 @@ class ConsoleAdapter:
             # Chat text that is not a command gets the help, as in a chat app.
             return HelpCommand(origin)
         name, _, argument = text.partition(" ")
-        bare = name.lstrip("/").lower()
+        bare = _command_name(text)
         if bare == "button":
             return ButtonCommand(origin, action=argument.strip())
         if bare == "print":
@@ -201,9 +201,9 @@ class ConsoleAdapter:
             path = (self._base_dir or Path.cwd()) / path
         return path.resolve()
 
-    def _refuse(self, text: str, error: ChatprintError) -> None:
+    def _refuse(self, error: ChatprintError, *, is_print: bool) -> None:
         logger.info("Console line refused: %s", error.key)
-        if text.lower().startswith("/print"):
+        if is_print:
             self.refused_prints += 1
         message = OutgoingMessage(render_error(error, self.user.language))
         self._screen.show(self._new_ref(), self._block(message), in_place=False)
@@ -256,8 +256,16 @@ def file_attachment(path: Path) -> Attachment:
 
 
 async def stream_file(path: Path) -> AsyncIterator[bytes]:
-    """Yield the bytes of ``path`` in chunks, reading off the event loop."""
-    with path.open("rb") as handle:
+    """Yield the bytes of ``path`` in chunks, reading off the event loop.
+
+    Raises:
+        FileMissing: The file is gone (moved or deleted since ``/print``).
+    """
+    try:
+        handle = path.open("rb")
+    except (FileNotFoundError, IsADirectoryError) as exc:
+        raise FileMissing(f"no file at {path}", path=str(path)) from exc
+    with handle:
         while chunk := await asyncio.to_thread(handle.read, CHUNK):
             yield chunk
 
@@ -321,6 +329,11 @@ class _Screen:
     def forget_last(self) -> None:
         """Something else reached the screen (the person's typing): write below."""
         self._last_ref = None
+
+
+def _command_name(text: str) -> str:
+    """``print`` for ``/print a.pdf`` (and ``/Print@bot``)."""
+    return text.partition(" ")[0].lstrip("/").split("@", 1)[0].lower()
 
 
 def _split_words(argument: str) -> list[str]:

@@ -11,7 +11,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from adapters.console import ConsoleAdapter, UrlOpener, read_lines
+from adapters.console import ConsoleAdapter, FileMissing, UrlOpener, read_lines
 from bot.catalogue import render, render_error
 from bot.config import ConversionConfig
 from bot.core.chat import Button, OutgoingMessage, Sender
@@ -252,3 +252,23 @@ async def test_console_links_and_prints_through_the_real_core(
 async def _lines(*lines: str) -> AsyncIterator[str]:
     for line in lines:
         yield line
+
+
+async def test_unknown_command_is_not_counted_as_a_refused_print() -> None:
+    adapter = console(Recorder(), io.StringIO())
+
+    await adapter.submit("/printall a.pdf")
+
+    assert adapter.refused_prints == 0
+    assert adapter.all_printed
+
+
+async def test_reopening_a_deleted_file_raises_file_missing(tmp_path: Path) -> None:
+    adapter = console(Recorder(), io.StringIO())
+    gone = tmp_path / "gone.pdf"
+
+    with pytest.raises(FileMissing) as caught:
+        await collect(adapter.open_attachment(str(gone)))
+
+    assert caught.value.key == "console.file_missing"
+    assert caught.value.params == {"path": str(gone)}
