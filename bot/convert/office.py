@@ -80,6 +80,8 @@ class OfficeConverter:
             found on PATH.
         timeout: Seconds one conversion (or the warm start) may take.
         warm: Keep one LibreOffice running between documents.
+        prewarm: Start that LibreOffice on entering the context, not on the
+            first document (tests turn it off to start nothing they do not use).
     """
 
     def __init__(
@@ -141,7 +143,7 @@ class OfficeConverter:
             The path of the PDF.
 
         Raises:
-            OfficeUnavailable: No LibreOffice binary was found.
+            OfficeUnavailable: No LibreOffice binary was found, or it does not start.
             ConversionFailed: LibreOffice gave no PDF or ran past the timeout.
         """
         if self._binary is None:
@@ -279,17 +281,11 @@ class _Bridge:
     async def start(cls, argv: list[str], time_limit: float) -> _Bridge | None:
         """Launch the helper and wait for its ready line; None if it fails."""
         try:
-            process = await asyncio.create_subprocess_exec(
-                *argv,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                start_new_session=True,
-            )
+            bridge = cls(await _spawn(argv, piped=True))
         except OSError as exc:
             logger.info("UNO helper could not be launched: %s", exc)
             return None
-        bridge = cls(process)
+
         try:
             answer = await bridge._read_answer(time_limit)
         except (ConversionFailed, ValueError) as exc:
@@ -299,6 +295,7 @@ class _Bridge:
             raise
         if answer.get("ready") is True:
             return bridge
+
         logger.info("UNO helper did not start: %s", answer.get("error", "no answer"))
         await bridge.close()
         return None
@@ -315,9 +312,7 @@ class _Bridge:
         request = {"src": str(src), "dest": str(dest), "filter": filter_name}
         self.conversions += 1
         try:
-            assert self._process.stdin is not None
-            self._process.stdin.write(json.dumps(request).encode() + b"\n")
-            await self._process.stdin.drain()
+            await self._send(request)
             answer = await self._read_answer(time_limit)
         except BaseException:
             self.healthy = False
@@ -329,6 +324,15 @@ class _Bridge:
             raise ConversionFailed(
                 f"LibreOffice refused the file: {answer.get('error')}"
             )
+
+    async def _send(self, request: dict[str, str]) -> None:
+        """Write one request line; a closed pipe means the helper is gone."""
+        assert self._process.stdin is not None
+        try:
+            self._process.stdin.write(json.dumps(request).encode() + b"\n")
+            await self._process.stdin.drain()
+        except (BrokenPipeError, ConnectionResetError) as exc:
+            raise _OfficeDied("The LibreOffice helper is gone") from exc
 
     async def _read_answer(self, time_limit: float) -> dict[str, Any]:
         """One JSON line from the helper; a dead or silent helper is a failure."""
@@ -360,19 +364,28 @@ class _Bridge:
 
 async def _run_group(argv: list[str], time_limit: float) -> None:
     """Run a command in its own process group; kill the whole group on timeout."""
-    process = await asyncio.create_subprocess_exec(
-        *argv,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    try:
+        process = await _spawn(argv, piped=False)
+    except OSError as exc:
+        raise OfficeUnavailable(f"LibreOffice did not start: {exc}") from exc
     try:
         await asyncio.wait_for(process.wait(), time_limit)
     except TimeoutError as exc:
         raise ConversionFailed(f"LibreOffice took over {time_limit:.0f}s") from exc
     finally:
         await _kill_group(process)
+
+
+async def _spawn(argv: list[str], *, piped: bool) -> asyncio.subprocess.Process:
+    """Start ``argv`` as the leader of a new process group (and session)."""
+    stream = subprocess.PIPE if piped else subprocess.DEVNULL
+    return await asyncio.create_subprocess_exec(
+        *argv,
+        stdin=stream,
+        stdout=stream,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 async def _kill_group(process: asyncio.subprocess.Process) -> None:
