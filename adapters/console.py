@@ -16,7 +16,6 @@ import itertools
 import logging
 import os
 import secrets
-import shlex
 import shutil
 import threading
 import unicodedata
@@ -185,14 +184,13 @@ class ConsoleAdapter:
         return command_from_text(name, argument, origin)
 
     def _print_command(self, argument: str, origin: Origin) -> Command:
-        words = _split_words(argument)
-        if not words:
-            return command_from_text("print", "", origin)
-        path = self._resolve(words[0])
+        typed, options = _split_path(argument)
+        if not typed:
+            return command_from_text("print", options, origin)
+        path = self._resolve(typed)
         if not path.is_file():
             raise FileMissing(f"no file at {path}", path=str(path))
         attachment = file_attachment(path)
-        options = " ".join(words[1:])
         return command_from_text("print", options, origin, (attachment,))
 
     def _resolve(self, typed: str) -> Path:
@@ -336,12 +334,20 @@ def _command_name(text: str) -> str:
     return text.partition(" ")[0].lstrip("/").split("@", 1)[0].lower()
 
 
-def _split_words(argument: str) -> list[str]:
-    try:
-        return shlex.split(argument)
-    except ValueError:
-        # An unbalanced quote: fall back to plain words rather than refuse.
-        return argument.split()
+def _split_path(argument: str) -> tuple[str, str]:
+    """The path (quoted if it has spaces) and the option text after it, as typed.
+
+    The options stay as typed so that quoted values (``printer="Office 2F"``)
+    reach the option parser intact.
+    """
+    argument = argument.strip()
+    quote = argument[:1]
+    if quote in ("'", '"'):
+        end = argument.find(quote, 1)
+        if end > 0:
+            return argument[1:end], argument[end + 1 :].strip()
+    parts = argument.split(maxsplit=1)
+    return (parts[0], parts[1]) if len(parts) == 2 else (argument, "")
 
 
 def _progress_bar(phase: Phase) -> str:

@@ -77,16 +77,34 @@ async def test_print_line_attaches_the_file_by_absolute_path(tmp_path: Path) -> 
     core = Recorder()
     adapter = console(core, io.StringIO(), base_dir=tmp_path)
 
-    await adapter.submit('/print "my report.pdf" copies=2 pages=1-3')
+    await adapter.submit('/print "my report.pdf" copies=2 printer="Office 2F"')
 
     command = core.commands[0]
     assert isinstance(command, PrintCommand)
-    assert command.options == "copies=2 pages=1-3"
+    assert command.options == 'copies=2 printer="Office 2F"'
     (attachment,) = command.attachments
     assert attachment.ref == str(tmp_path / "my report.pdf")
     assert (attachment.name, attachment.size) == ("my report.pdf", len(content))
     assert await collect(attachment.open()) == content
     assert await collect(adapter.open_attachment(attachment.ref)) == content
+
+
+async def test_print_line_takes_an_unquoted_path_and_keeps_options_as_typed(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "a.pdf").write_bytes(b"%PDF-1.4")
+    core = Recorder()
+    adapter = console(core, io.StringIO(), base_dir=tmp_path)
+
+    await adapter.submit("/print   a.pdf   pages=1-3  mono")
+    await adapter.submit("/print")
+
+    first, second = core.commands
+    assert isinstance(first, PrintCommand)
+    assert isinstance(second, PrintCommand)
+    assert first.attachments[0].ref == str(tmp_path / "a.pdf")
+    assert first.options == "pages=1-3  mono"
+    assert (second.attachments, second.options) == ((), "")
 
 
 async def test_each_line_gets_its_own_stable_event_id(tmp_path: Path) -> None:
