@@ -99,7 +99,6 @@ class DiscordAdapter:
         self._live: dict[int, _Live] = {}
         self._files = AttachmentFetcher([config.api_url])
         self._client: discord.Client | None = None
-        self._tree: app_commands.CommandTree[discord.Client] | None = None
         self._runner: asyncio.Task[None] | None = None
         self._saved_endpoints: tuple[str, yarl.URL] | None = None
 
@@ -125,10 +124,10 @@ class DiscordAdapter:
         """
         _quiet_library_loggers()
         self._point_discordpy()
-        await self._files.__aenter__()
-        client = self._client = self._build_client()
+        await self._files.open()
+        client, tree = self._build_client()
         try:
-            await self._log_in(client)
+            await self._log_in(client, tree)
             self._runner = asyncio.create_task(client.connect(), name="discord")
             await self._wait_ready(client, self._runner)
         except BaseException:
@@ -147,22 +146,25 @@ class DiscordAdapter:
         await self._files.close()
         self._restore_discordpy()
 
-    def _build_client(self) -> discord.Client:
+    def _build_client(
+        self,
+    ) -> tuple[discord.Client, app_commands.CommandTree[discord.Client]]:
         intents = discord.Intents.default()
         intents.message_content = False
         client = discord.Client(
             intents=intents, guild_ready_timeout=self._guild_ready_timeout
         )
-        tree = self._tree = app_commands.CommandTree(client)
+        tree = app_commands.CommandTree(client)
         install_commands(tree, self._run)
         tree.on_error = self._on_tree_error  # type: ignore[method-assign]
         client.event(self._make_interaction_listener())
-        return client
+        self._client = client
+        return client, tree
 
-    async def _log_in(self, client: discord.Client) -> None:
+    async def _log_in(
+        self, client: discord.Client, tree: app_commands.CommandTree[discord.Client]
+    ) -> None:
         token = self._config.token.reveal() if self._config.token else ""
-        tree = self._tree
-        assert tree is not None, "_build_client() sets the tree"
         try:
             await client.login(token)
             await tree.set_translator(CatalogueTranslator())

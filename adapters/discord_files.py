@@ -49,7 +49,7 @@ class AttachmentFetcher:
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> AttachmentFetcher:
-        self._session = aiohttp.ClientSession(timeout=_TIMEOUT)
+        await self.open()
         return self
 
     async def __aexit__(
@@ -59,6 +59,11 @@ class AttachmentFetcher:
         tb: TracebackType | None,
     ) -> None:
         await self.close()
+
+    async def open(self) -> None:
+        """Open the HTTP session (again, after :meth:`close`)."""
+        if self._session is None:
+            self._session = aiohttp.ClientSession(timeout=_TIMEOUT)
 
     async def close(self) -> None:
         """Close the HTTP session."""

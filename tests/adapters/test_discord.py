@@ -109,6 +109,18 @@ async def test_start_with_a_wrong_token_fails_and_restores_discordpy(
     assert discord.http.Route.BASE == "https://discord.com/api/v10"
 
 
+async def test_start_fails_when_the_gateway_refuses_the_bot(
+    fake: FakeDiscord, core: RecordingCore
+) -> None:
+    fake.gateway.settings.token = "a-token-the-gateway-knows"
+    adapter = DiscordAdapter(config_for(fake), core, guild_ready_timeout=0.0)
+
+    with pytest.raises(DiscordStartFailed, match="gateway"):
+        await adapter.start()
+
+    assert len(fake.gateway.identifies) == 1
+
+
 async def test_slash_print_defers_publicly_then_passes_files_and_option_text(
     fake: FakeDiscord, adapter: DiscordAdapter, core: RecordingCore
 ) -> None:
