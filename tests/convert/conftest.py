@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import struct
+import subprocess
 import zipfile
 import zlib
 from pathlib import Path
@@ -14,6 +15,21 @@ from PIL import Image
 from pypdf import PdfWriter
 
 A4_PT = (595.28, 841.89)
+
+
+def _has_uno() -> bool:
+    python = Path("/usr/bin/python3")
+    if not python.exists():
+        return False
+    probe = subprocess.run(
+        [python, "-c", "import uno"], capture_output=True, check=False
+    )
+    return probe.returncode == 0
+
+
+# The warm LibreOffice path needs Debian's python3-uno; without it conversions go
+# cold, and the tests that check the warm path itself skip.
+needs_uno = pytest.mark.skipif(not _has_uno(), reason="python3-uno is not installed")
 
 CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">

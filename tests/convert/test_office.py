@@ -24,6 +24,7 @@ from tests.convert.conftest import (
     build_opendocument,
     build_xlsx,
     listing,
+    needs_uno,
 )
 
 pytestmark = pytest.mark.skipif(
@@ -65,7 +66,6 @@ async def test_docx_becomes_a_pdf_with_its_pages(
     )
     assert "Dear printer" in _text_of(result.path)
     assert listing(work) == [result.path]
-    assert warm_office.warm
 
 
 @MODULE
@@ -151,3 +151,15 @@ async def test_missing_binary_means_office_unavailable(inbox: Path, work: Path) 
 
     assert not office.available
     assert listing(work) == []
+
+
+@MODULE
+@needs_uno
+async def test_conversions_go_through_the_warm_libreoffice(
+    warm_office: OfficeConverter, inbox: Path, work: Path
+) -> None:
+    src = build_docx(inbox / "a.docx", ["Warm"])
+
+    await warm_office.convert(src, work, FileKind.DOCX)
+
+    assert warm_office.warm

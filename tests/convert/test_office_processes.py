@@ -21,6 +21,7 @@ from bot.convert.office import network_sandbox
 from tests.convert.conftest import (
     build_docx,
     listing,
+    needs_uno,
 )
 
 pytestmark = pytest.mark.skipif(
@@ -83,6 +84,7 @@ async def test_closing_a_warm_converter_stops_libreoffice(
     assert await _no_descendants_within(5)
 
 
+@needs_uno
 @pytest.mark.slow  # two LibreOffice starts: 4-6 s
 async def test_warm_converter_recovers_when_libreoffice_dies(
     inbox: Path, work: Path
@@ -117,3 +119,9 @@ async def test_sandbox_prefix_cuts_the_network() -> None:
 
     assert codes[0] == 0
     assert codes[1] != 0
+
+
+async def test_converter_without_prewarm_starts_nothing_until_used() -> None:
+    async with OfficeConverter(prewarm=False) as office:
+        assert office.available
+        assert _descendants() == []
