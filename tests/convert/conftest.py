@@ -128,12 +128,14 @@ def build_pptx_manifest(path: Path) -> Path:
     )
 
 
-def build_opendocument(path: Path, mimetype: str, text: str = "Hello") -> Path:
-    """A minimal OpenDocument; a valid text document when ``mimetype`` says text."""
+def build_opendocument(
+    path: Path, mimetype: str, text: str = "Hello", *, content: str = ""
+) -> Path:
+    """A minimal OpenDocument; a valid text document unless ``content`` is given."""
     office = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
     text_ns = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
     manifest_ns = "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"
-    content = (
+    content = content or (
         f'<office:document-content xmlns:office="{office}" xmlns:text="{text_ns}" '
         'office:version="1.2"><office:body><office:text>'
         f"<text:p>{text}</text:p></office:text></office:body></office:document-content>"
@@ -153,6 +155,24 @@ def build_opendocument(path: Path, mimetype: str, text: str = "Hello") -> Path:
             "content.xml": content,
         },
     )
+
+
+def build_odp(path: Path, text: str) -> Path:
+    """A minimal valid presentation with one slide holding ``text``."""
+    office = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+    draw = "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0"
+    text_ns = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+    svg = "urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0"
+    content = (
+        f'<office:document-content xmlns:office="{office}" xmlns:draw="{draw}" '
+        f'xmlns:text="{text_ns}" xmlns:svg="{svg}" office:version="1.2">'
+        '<office:body><office:presentation><draw:page draw:name="one">'
+        '<draw:frame svg:x="2cm" svg:y="2cm" svg:width="10cm" svg:height="3cm">'
+        f"<draw:text-box><text:p>{text}</text:p></draw:text-box></draw:frame>"
+        "</draw:page></office:presentation></office:body></office:document-content>"
+    )
+    mimetype = "application/vnd.oasis.opendocument.presentation"
+    return build_opendocument(path, mimetype, content=content)
 
 
 def build_ole(path: Path, stream: str) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shutil
+import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -17,10 +18,12 @@ from bot.convert import (
     FileKind,
     OfficeConverter,
     OfficeUnavailable,
+    detect_kind,
     to_printable,
 )
 from tests.convert.conftest import (
     build_docx,
+    build_odp,
     build_opendocument,
     build_xlsx,
     listing,
@@ -163,3 +166,62 @@ async def test_conversions_go_through_the_warm_libreoffice(
     await warm_office.convert(src, work, FileKind.DOCX)
 
     assert warm_office.warm
+
+
+@pytest.fixture(scope="module")
+def saved_by_libreoffice(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """DOC, XLS, PPT and PPTX files written by LibreOffice itself (about 6 s)."""
+    root = tmp_path_factory.mktemp("legacy")
+    sources = {
+        "doc": build_docx(root / "w.docx", ["Legacy text"]),
+        "xls": build_xlsx(root / "c.xlsx", "Legacy text"),
+        "ppt": build_odp(root / "p.odp", "Legacy text"),
+        "pptx": build_odp(root / "q.odp", "Legacy text"),
+    }
+    for target, src in sources.items():
+        subprocess.run(
+            [
+                "soffice",
+                f"-env:UserInstallation={(root / 'profile').as_uri()}",
+                "--headless",
+                "--convert-to",
+                target,
+                "--outdir",
+                str(root / "out"),
+                str(src),
+            ],
+            capture_output=True,
+            timeout=120,
+            check=True,
+        )
+    return root / "out"
+
+
+@MODULE
+@pytest.mark.slow  # LibreOffice writes the inputs first: four cold starts
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("w.doc", FileKind.DOC),
+        ("c.xls", FileKind.XLS),
+        ("p.ppt", FileKind.PPT),
+        ("q.pptx", FileKind.PPTX),
+    ],
+)
+async def test_files_saved_by_office_suites_are_detected_and_converted(
+    warm_office: OfficeConverter,
+    saved_by_libreoffice: Path,
+    work: Path,
+    name: str,
+    kind: FileKind,
+) -> None:
+    src = saved_by_libreoffice / name
+
+    detected = detect_kind(src)
+    result = await to_printable(
+        src, work, kind=detected, mode="document", paper="ps_a4", office=warm_office
+    )
+
+    assert detected is kind
+    assert result.page_count == 1
+    assert "Legacy text" in _text_of(result.path)
