@@ -69,7 +69,8 @@ async def test_photo_prints_in_photo_mode(
 
     [record] = simulator.prints
     assert record.print_mode == "photo"
-    assert record.file is not None and record.file.suffix == ".jpg"
+    assert record.file is not None
+    assert record.file.suffix == ".jpg"
 
 
 async def test_paper_out_is_reported_then_the_job_completes(

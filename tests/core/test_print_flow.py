@@ -37,7 +37,8 @@ async def test_print_pdf_with_options_prints_selected_pages_and_copies(
     done = await room.wait_for_text("Done:")
 
     assert answers == []
-    assert "report.pdf" in done and "4 pages" in done
+    assert "report.pdf" in done
+    assert "4 pages" in done
     [record] = simulator.prints
     assert record.settings["copies"] == 2
     assert len(PdfReader(record.file).pages) == 2

@@ -27,10 +27,12 @@ async def _authorize_url(runtime: Runtime, room: ChatRoom, user: str = "alice") 
 
 async def _callback_of(url: str) -> str:
     """What the simulator would send the browser back to (the redirect target)."""
-    async with aiohttp.ClientSession() as session:
-        async with session.get(url, allow_redirects=False) as response:
-            assert response.status in (302, 303)
-            return response.headers["Location"]
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(url, allow_redirects=False) as response,
+    ):
+        assert response.status in (302, 303)
+        return response.headers["Location"]
 
 
 async def _get(url: str) -> tuple[int, str]:
@@ -190,6 +192,9 @@ async def test_notification_for_unknown_job_changes_nothing(
 
 
 async def test_notification_path_is_not_guessable(runtime: Runtime) -> None:
-    async with aiohttp.ClientSession() as session:
-        async with session.post(f"{runtime.url}/epson/notify/x", json={}) as response:
-            assert response.status == 404
+    url = f"{runtime.url}/epson/notify/x"
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url, json={}) as response,
+    ):
+        assert response.status == 404
