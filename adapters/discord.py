@@ -66,6 +66,8 @@ class _Live:
     interaction: discord.Interaction
     deadline: float
     ephemeral: bool
+    # The deferred "thinking" response is still empty.
+    loading: bool
 
 
 class DiscordAdapter:
@@ -265,8 +267,9 @@ class DiscordAdapter:
     def _remember(self, interaction: discord.Interaction, ephemeral: bool) -> None:
         now = asyncio.get_running_loop().time()
         self._live = {k: v for k, v in self._live.items() if v.deadline > now}
+        loading = interaction.type is not discord.InteractionType.component
         self._live[interaction.id] = _Live(
-            interaction, now + self._usable_for, ephemeral
+            interaction, now + self._usable_for, ephemeral, loading
         )
 
     def _origin(self, interaction: discord.Interaction) -> Origin:
@@ -308,18 +311,12 @@ class DiscordAdapter:
     ) -> bool:
         """Put the first answer in the deferred response; False if it cannot go there.
 
-        A command's own "thinking" response is removed when it would stay empty,
-        or when the first answer is private but the response is public.
+        A command's own "thinking" response is removed when it would stay empty.
         """
-        interaction = live.interaction
-        own_response = interaction.type is not discord.InteractionType.component
         if not answers:
             awaited = isinstance(command, PrintCommand)  # its status will go there
-            if own_response and not awaited:
+            if live.loading and not awaited:
                 await self._drop_response(live)
-            return False
-        if own_response and answers[0].private and not live.ephemeral:
-            await self._drop_response(live)
             return False
         return await self._edit_live(live, answers[0])
 
@@ -417,14 +414,12 @@ class DiscordAdapter:
         interaction = live.interaction
         try:
             if message.private and not live.ephemeral:
-                # A public response cannot turn private: add a private follow-up.
-                await interaction.followup.send(
-                    **message_fields(message), files=picture(message), ephemeral=True
-                )
+                await self._follow_up_privately(live, message)
             else:
                 await interaction.edit_original_response(
                     **message_fields(message, edit=True), attachments=picture(message)
                 )
+                live.loading = False
         except discord.HTTPException as exc:
             logger.info(
                 "Interaction %s response not editable (HTTP %s, code %s)",
@@ -435,6 +430,17 @@ class DiscordAdapter:
             self._live.pop(interaction.id, None)
             return False
         return True
+
+    async def _follow_up_privately(self, live: _Live, message: OutgoingMessage) -> None:
+        """A public response cannot turn private: add an ephemeral follow-up."""
+        if live.loading:
+            # Discord fills an empty "thinking" response with the first follow-up,
+            # publicly: remove it first (later public edits then go to the channel).
+            await live.interaction.delete_original_response()
+            live.loading = False
+        await live.interaction.followup.send(
+            **message_fields(message), files=picture(message), ephemeral=True
+        )
 
     async def _edit_channel(self, ref: ChannelRef, message: OutgoingMessage) -> bool:
         client = self._require_client()

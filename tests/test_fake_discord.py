@@ -52,6 +52,12 @@ def _build_bot() -> Bot:
         await bot.release.wait()
         await interaction.response.defer(ephemeral=True)
 
+    @bot.tree.command(name="whisper", description="Defer publicly, answer privately")
+    async def whisper(interaction: discord.Interaction) -> None:
+        await interaction.response.defer(thinking=True)
+        await interaction.followup.send("just for you", ephemeral=True)
+        await interaction.followup.send("second", ephemeral=True)
+
     @bot.tree.context_menu(name="Print")
     async def print_message(
         interaction: discord.Interaction, message: discord.Message
@@ -113,7 +119,7 @@ async def test_login_sync_and_ready_reach_the_client(
 
     assert ("GET", "/users/@me") in paths
     assert ("GET", "/oauth2/applications/@me") in paths
-    assert {c["name"] for c in fake.commands} == {"print", "wait", "Print"}
+    assert {c["name"] for c in fake.commands} == {"print", "wait", "whisper", "Print"}
     guild = bot.client.get_guild(int(fake.world.guild_id))
     assert guild is not None
     assert guild.get_channel(int(fake.world.channel_id)) is not None
@@ -198,6 +204,21 @@ async def test_redelivered_interaction_cannot_be_acknowledged_twice(
     assert isinstance(error, discord.HTTPException)
     assert (error.status, error.code) == (400, 40060)
     assert fake.messages[0].ephemeral
+
+
+async def test_first_follow_up_fills_the_deferred_response_publicly(
+    fake: FakeDiscord, bot: Bot
+) -> None:
+    await fake.send_interaction(fake.slash_interaction("whisper"))
+    await fake.wait_for(lambda: len(fake.messages) == 2)
+
+    filled, second = fake.messages
+    assert (filled.source, filled.content, filled.ephemeral) == (
+        "original",
+        "just for you",
+        False,
+    )
+    assert (second.source, second.ephemeral) == ("followup", True)
 
 
 async def test_message_context_menu_sees_the_target_attachments(

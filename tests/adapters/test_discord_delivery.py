@@ -161,6 +161,26 @@ async def test_private_status_of_a_public_interaction_is_an_ephemeral_follow_up(
     assert follow_up.ephemeral
 
 
+async def test_private_first_status_of_a_public_print_never_shows_publicly(
+    fake: FakeDiscord, adapter: DiscordAdapter, core: RecordingCore
+) -> None:
+    origin = await _print_origin(fake, core)
+
+    await adapter.deliver(
+        origin.target,
+        OutgoingMessage("Only you", private=True),
+        replace=origin.status_ref,
+    )
+    ref = await adapter.deliver(
+        origin.target, OutgoingMessage("Printed"), replace=origin.status_ref
+    )
+
+    private, public = fake.messages
+    assert (private.content, private.ephemeral) == ("Only you", True)
+    assert (public.content, public.source) == ("Printed", "channel")
+    assert ref == f"channel:{fake.world.channel_id}:{public.id}"
+
+
 async def test_open_attachment_streams_again_from_the_discord_url(
     fake: FakeDiscord, adapter: DiscordAdapter
 ) -> None:

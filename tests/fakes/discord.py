@@ -47,6 +47,9 @@ API = "/api/v10"
 TOKEN = "MTE4MDAwMDAwMDAwMDAwMDAw.fake.bot-token-0123456789"
 _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _CALL = web.RequestKey("call", Call)
+_TRUE = ("1", "true", "True")
+# Callback types that update the message a component sits on.
+_COMPONENT_ONLY = (6, 7)
 
 
 @dataclass
@@ -139,7 +142,7 @@ class FakeDiscord:
     async def wait_for(
         self,
         predicate: Callable[[], bool],
-        timeout: float = 5.0,  # noqa: ASYNC109 - a polling deadline
+        timeout: float = 5.0,
     ) -> None:
         """Poll ``predicate`` until it holds, or raise TimeoutError."""
         await wait_until(predicate, timeout, message="fake Discord condition")
@@ -436,7 +439,7 @@ class FakeDiscord:
             raise unknown_interaction()
         body = request[_CALL].body or {}
         self._acknowledge(interaction, body, request[_CALL])
-        if "with_response" not in request.query:
+        if request.query.get("with_response") not in _TRUE:
             return web.Response(status=204)
         return json_response(self._callback_response(interaction))
 
@@ -446,6 +449,9 @@ class FakeDiscord:
         kind = body.get("type")
         if kind not in (1, 4, 5, 6, 7, 9):
             raise invalid_form({"type": {"_errors": [{"code": "BASE_TYPE_CHOICES"}]}})
+        if kind in _COMPONENT_ONLY and "message" not in interaction.payload:
+            problem = {"code": "INTERACTION_RESPONSE_TYPE_INVALID"}
+            raise invalid_form({"type": {"_errors": [problem]}})
         interaction.callback_type = kind
         data = Call(
             call.method, call.path, call.query, body.get("data") or {}, call.files
@@ -522,10 +528,19 @@ class FakeDiscord:
         interaction = self._live_interaction(request)
         if interaction.callback_type is None:
             raise DiscordError(404, 10015, "Unknown Webhook")
-        fields = self._message_fields(request[_CALL], allow_ephemeral=True)
-        channel = str(interaction.payload["channel_id"])
-        shown = self._show(channel, fields, "followup", interaction)
-        if request.query.get("wait") in ("1", "true", "True"):
+        call = request[_CALL]
+        fields = self._message_fields(call, allow_ephemeral=True)
+        original = interaction.original
+        filling = original is not None and original.loading and not original.deleted
+        if interaction.callback_type == 5 and original is not None and filling:
+            # Discord fills the "thinking" message with the first follow-up, which
+            # keeps the deferral's ephemeral setting whatever the follow-up asks.
+            self._edit(original, call)
+            shown = original
+        else:
+            channel = str(interaction.payload["channel_id"])
+            shown = self._show(channel, fields, "followup", interaction)
+        if request.query.get("wait") in _TRUE:
             return json_response(shown.payload)
         return web.Response(status=204)
 
