@@ -144,6 +144,22 @@ async def test_slash_print_defers_publicly_then_passes_files_and_option_text(
     assert fake.calls[-2].body == {"type": 5}
 
 
+async def test_interaction_is_acknowledged_before_files_are_downloaded(
+    fake: FakeDiscord, adapter: DiscordAdapter, core: RecordingCore
+) -> None:
+    pdf = fake.add_attachment(PDF, "slow.pdf", "application/pdf")
+    fake.cdn_open.clear()
+
+    await fake.send_interaction(fake.slash_interaction("print", {"file": pdf}))
+    await fake.wait_for(lambda: bool(fake.calls_to("POST", "/callback")))
+    fake.cdn_open.set()
+    await fake.wait_for(lambda: bool(core.commands))
+
+    (callback,) = fake.calls_to("POST", "/callback")
+    assert callback.status == 200
+    assert core.files == [PDF]
+
+
 async def test_slash_print_describes_the_asker_and_the_place(
     fake: FakeDiscord, adapter: DiscordAdapter, core: RecordingCore
 ) -> None:

@@ -98,6 +98,9 @@ class FakeDiscord:
         self._interactions: dict[str, _Interaction] = {}
         self._attachments: dict[str, bytes] = {}
         self._dm_channels: dict[str, Payload] = {}
+        # Set: the CDN answers at once; cleared by a test to hold downloads.
+        self.cdn_open = asyncio.Event()
+        self.cdn_open.set()
         self._server = LoopbackServer(self._application())
 
     # -- lifecycle ---------------------------------------------------------------
@@ -614,6 +617,7 @@ class FakeDiscord:
     # -- CDN ---------------------------------------------------------------------
 
     async def _get_attachment(self, request: web.Request) -> web.Response:
+        await self.cdn_open.wait()
         data = self._attachments.get(request.path)
         if data is None:
             return web.Response(status=404, text="This content is no longer available.")
