@@ -11,9 +11,9 @@ from PIL import Image
 
 from bot.config import Config
 from bot.core.commands import ButtonCommand, CancelCommand, PrintCommand
-from bot.epson.simulator import Simulator
+from bot.epson.simulator import Simulator, SimulatorSettings
 from bot.runtime import Runtime
-from tests.core.conftest import SECRET_KEY, follow_link, write_pdf
+from tests.core.conftest import SECRET_KEY, follow_link, make_config, write_pdf
 from tests.fakes.chat import ChatRoom, attachment
 
 MONO_PRINTER = "X5BB005678"
@@ -220,3 +220,55 @@ async def test_no_secret_reaches_a_log_record_at_debug(
     assert logged
     for secret in secrets:
         assert secret not in logged
+
+
+async def test_rotated_refresh_token_survives_a_restart(
+    config: Config, simulator: Simulator, tmp_path: Path
+) -> None:
+    room = ChatRoom()
+    async with Runtime(config) as first:
+        first.service.register(room)
+        await first.serve()
+        await follow_link(first, room)
+        simulator.expire_device_tokens()
+        await first.service.handle(_print(room, write_pdf(tmp_path / "a.pdf")))
+        await room.wait_for_text("Done:")
+    simulator.expire_device_tokens()
+    second_room = ChatRoom()
+
+    async with Runtime(config) as second:
+        second.service.register(second_room)
+        await second.serve()
+        await second.service.handle(_print(second_room, write_pdf(tmp_path / "b.pdf")))
+        done = await second_room.wait_for_text("Done:")
+
+    assert "b.pdf" in done
+    refreshes = [
+        r
+        for r in simulator.requests
+        if r.path == "/auth/token" and b"refresh_token" in r.body
+    ]
+    assert [r.status for r in refreshes] == [200, 200]
+
+
+@pytest.mark.parametrize("token_lifetime", [120])
+async def test_token_close_to_expiry_is_refreshed_before_use(
+    tmp_path: Path, token_lifetime: int
+) -> None:
+    settings = SimulatorSettings(
+        auto_approve=True, step_seconds=0.01, token_lifetime=token_lifetime
+    )
+    async with Simulator(settings) as sim:
+        config = make_config(tmp_path, sim)
+        room = ChatRoom()
+        async with Runtime(config) as rt:
+            rt.service.register(room)
+            await rt.serve()
+            await follow_link(rt, room)
+            await rt.service.handle(_print(room, write_pdf(tmp_path / "a.pdf")))
+            await room.wait_for_text("Done:")
+
+    assert not any(r.status == 401 for r in sim.requests)
+    assert any(
+        r.path == "/auth/token" and b"refresh_token" in r.body for r in sim.requests
+    )
