@@ -29,11 +29,10 @@ from tests.fakes.discord_gateway import Gateway, GatewaySettings
 from tests.fakes.discord_payloads import Payload, World
 from tests.fakes.discord_rest import (
     LOADING,
-    MAX_CONTENT,
     Call,
     DiscordError,
+    MessageBoard,
     ShownMessage,
-    check_components,
     invalid_form,
     invalid_webhook_token,
     json_response,
@@ -70,6 +69,13 @@ class FakeDiscord:
             routes (Discord: 15 minutes).
         heartbeat_interval: Seconds between the client's heartbeats.
         allowed_privileged_intents: Privileged intent bits the bot may ask for.
+
+    Attributes:
+        calls: Every request, in order (``unknown_routes``: those answered 404).
+        commands: The global commands as last registered (``guild_commands``).
+        board: The messages the bot has shown; ``messages`` lists the visible ones.
+        gateway: The websocket side (``heartbeat_acks``, ``identifies``).
+        cdn_open: Clear it to hold attachment downloads until it is set again.
     """
 
     def __init__(
@@ -94,9 +100,9 @@ class FakeDiscord:
                 token, heartbeat_interval, allowed_privileged_intents, self._greeting
             )
         )
-        self._shown: list[ShownMessage] = []
         self._interactions: dict[str, _Interaction] = {}
         self._attachments: dict[str, bytes] = {}
+        self.board = MessageBoard(self.world, self._store_upload)
         self._dm_channels: dict[str, Payload] = {}
         # Set: the CDN answers at once; cleared by a test to hold downloads.
         self.cdn_open = asyncio.Event()
@@ -136,7 +142,7 @@ class FakeDiscord:
     @property
     def messages(self) -> list[ShownMessage]:
         """What users see now, oldest first (deleted messages left out)."""
-        return [m for m in self._shown if not m.deleted]
+        return self.board.visible
 
     def calls_to(self, method: str, fragment: str) -> list[Call]:
         """The calls with ``method`` whose path contains ``fragment``."""
@@ -167,6 +173,10 @@ class FakeDiscord:
         self._attachments[path] = data
         url = f"{self.base_url}{path}?ex=0&is=0&hm={attachment_id[-8:]}"
         return wire.attachment(attachment_id, filename, len(data), url, content_type)
+
+    def _store_upload(self, filename: str) -> Payload:
+        # Uploaded files land on the CDN, as Discord keeps a message's files.
+        return self.add_attachment(b"", filename, "application/octet-stream")
 
     def asker(
         self,
@@ -395,14 +405,14 @@ class FakeDiscord:
     async def _post_channel_message(self, request: web.Request) -> web.Response:
         channel = self._channel(request.match_info["channel"])
         call: Call = request[_CALL]
-        fields = self._message_fields(call, allow_ephemeral=False)
-        shown = self._show(channel["id"], fields, "channel")
+        fields = self.board.fields(call, allow_ephemeral=False)
+        shown = self.board.show(channel["id"], fields, "channel")
         return json_response(shown.payload)
 
     async def _patch_channel_message(self, request: web.Request) -> web.Response:
         self._channel(request.match_info["channel"])
-        shown = self._find_message(request.match_info["mid"], "channel")
-        self._edit(shown, request[_CALL])
+        shown = self.board.find(request.match_info["mid"])
+        self.board.edit(shown, request[_CALL])
         return json_response(shown.payload)
 
     async def _post_dm_channel(self, request: web.Request) -> web.Response:
@@ -460,17 +470,15 @@ class FakeDiscord:
             call.method, call.path, call.query, body.get("data") or {}, call.files
         )
         if kind in (4, 5):
-            fields = self._message_fields(data, allow_ephemeral=True)
+            fields = self.board.fields(data, allow_ephemeral=True)
             if kind == 5:
                 fields["flags"] = int(fields.get("flags") or 0) | LOADING
             channel = str(interaction.payload["channel_id"])
-            interaction.original = self._show(channel, fields, "original", interaction)
+            interaction.original = self.board.show(channel, fields, "original")
         elif kind in (6, 7):
-            interaction.original = self._component_message(
-                interaction.payload["message"]
-            )
+            interaction.original = self.board.adopt(interaction.payload["message"])
             if kind == 7:
-                self._edit(interaction.original, data)
+                self.board.edit(interaction.original, data)
 
     def _callback_response(self, interaction: _Interaction) -> Payload:
         original = interaction.original
@@ -485,14 +493,6 @@ class FakeDiscord:
         if original is not None:
             resource["message"] = original.payload
         return {"interaction": reply, "resource": resource}
-
-    def _component_message(self, message: Payload) -> ShownMessage:
-        for shown in self._shown:
-            if shown.id == str(message["id"]):
-                return shown
-        shown = ShownMessage(dict(message), "channel")
-        self._shown.append(shown)
-        return shown
 
     def _live_interaction(self, request: web.Request) -> _Interaction:
         """The interaction whose token is in the path, if the token still works."""
@@ -510,7 +510,7 @@ class FakeDiscord:
         interaction = self._live_interaction(request)
         mid = request.match_info["mid"]
         if mid != "@original":
-            return self._find_message(mid, "followup")
+            return self.board.find(mid)
         if interaction.original is None or interaction.original.deleted:
             raise DiscordError(404, 10008, "Unknown Message")
         return interaction.original
@@ -520,7 +520,7 @@ class FakeDiscord:
 
     async def _patch_webhook_message(self, request: web.Request) -> web.Response:
         shown = self._webhook_message(request)
-        self._edit(shown, request[_CALL])
+        self.board.edit(shown, request[_CALL])
         return json_response(shown.payload)
 
     async def _delete_webhook_message(self, request: web.Request) -> web.Response:
@@ -532,87 +532,20 @@ class FakeDiscord:
         if interaction.callback_type is None:
             raise DiscordError(404, 10015, "Unknown Webhook")
         call = request[_CALL]
-        fields = self._message_fields(call, allow_ephemeral=True)
+        fields = self.board.fields(call, allow_ephemeral=True)
         original = interaction.original
         filling = original is not None and original.loading and not original.deleted
         if interaction.callback_type == 5 and original is not None and filling:
             # Discord fills the "thinking" message with the first follow-up, which
             # keeps the deferral's ephemeral setting whatever the follow-up asks.
-            self._edit(original, call)
+            self.board.edit(original, call)
             shown = original
         else:
             channel = str(interaction.payload["channel_id"])
-            shown = self._show(channel, fields, "followup", interaction)
+            shown = self.board.show(channel, fields, "followup")
         if request.query.get("wait") in _TRUE:
             return json_response(shown.payload)
         return web.Response(status=204)
-
-    # -- messages ----------------------------------------------------------------
-
-    def _message_fields(self, call: Call, *, allow_ephemeral: bool) -> Payload:
-        """Check a message body as Discord does; return its shown fields."""
-        body: Payload = dict(call.body or {})
-        content = body.get("content") or ""
-        if len(content) > MAX_CONTENT:
-            raise invalid_form(
-                {"content": {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH"}]}}
-            )
-        flags = int(body.get("flags") or 0)
-        if flags & wire.EPHEMERAL and not allow_ephemeral:
-            raise invalid_form(
-                {"flags": {"_errors": [{"code": "EPHEMERAL_NOT_ALLOWED"}]}}
-            )
-        check_components(body.get("components") or [])
-        body["attachments"] = self._uploaded(call)
-        return body
-
-    def _uploaded(self, call: Call) -> list[Payload]:
-        """Keep uploaded files on the CDN, as Discord does with message files."""
-        stored = []
-        for filename in call.files:
-            stored.append(
-                self.add_attachment(b"", filename, "application/octet-stream")
-            )
-        return stored
-
-    def _show(
-        self,
-        channel_id: str,
-        fields: Payload,
-        source: str,
-        interaction: _Interaction | None = None,
-    ) -> ShownMessage:
-        extra: Payload = {}
-        if interaction is not None:
-            extra = {
-                "type": 20,
-                "webhook_id": self.world.application_id,
-                "application_id": self.world.application_id,
-            }
-        author = wire.bot_user(self.world)
-        payload = wire.message(self.world.new_id(), channel_id, author, fields, **extra)
-        shown = ShownMessage(payload, source)
-        self._shown.append(shown)
-        return shown
-
-    def _find_message(self, message_id: str, source: str) -> ShownMessage:
-        for shown in self._shown:
-            if shown.id == message_id and not shown.deleted:
-                return shown
-        raise DiscordError(404, 10008, "Unknown Message")
-
-    def _edit(self, shown: ShownMessage, call: Call) -> None:
-        body = call.body or {}
-        check_components(body.get("components") or [])
-        for key in ("content", "components", "embeds"):
-            if key in body:
-                shown.payload[key] = body[key] if body[key] is not None else []
-        if shown.payload["content"] is None or shown.payload["content"] == []:
-            shown.payload["content"] = ""
-        if call.files:
-            shown.payload["attachments"] = self._uploaded(call)
-        shown.payload["flags"] = int(shown.payload.get("flags") or 0) & ~LOADING
-        shown.payload["edited_timestamp"] = wire.now_iso()
 
     # -- CDN ---------------------------------------------------------------------
 
