@@ -177,6 +177,23 @@ async def test_slash_print_describes_the_asker_and_the_place(
     assert origin.status_ref == f"interaction:{payload['id']}"
 
 
+async def test_slash_print_in_a_dm_is_a_private_chat(
+    fake: FakeDiscord, adapter: DiscordAdapter, core: RecordingCore
+) -> None:
+    pdf = fake.add_attachment(PDF, "a.pdf", "application/pdf")
+    asker = fake.asker(in_guild=False)
+
+    command = await _command_after(
+        fake, core, fake.slash_interaction("print", {"file": pdf}, asker)
+    )
+
+    origin = command.origin
+    assert not origin.is_group
+    assert origin.chat_title == ""
+    assert origin.target.chat_id == asker.dm_channel_id
+    assert origin.target.user_id == asker.user_id
+
+
 @pytest.mark.parametrize(
     ("name", "options", "expected"),
     [
