@@ -187,14 +187,21 @@ class _Demo:
 
     async def run(self) -> int:
         """Greet, serve, read commands until the end of input or Ctrl-C."""
-        await self._say("demo.ready")
-        await self._say("demo.output_folder", folder=_shown_path(self._options.output))
+        await self._greet()
         await self._relink_known_printers()
         await self._runtime.serve()
         session = asyncio.create_task(self._session(), name="demo-session")
         if await _until_done_or_interrupted(session):
             await self._say("demo.stopped")
             return EXIT_INTERRUPTED
+        return await self._conclude()
+
+    async def _greet(self) -> None:
+        if not self._options.sample:
+            await self._say("demo.ready")
+        await self._say("demo.output_folder", folder=_shown_path(self._options.output))
+
+    async def _conclude(self) -> int:
         printed = self._console.all_printed and not self._failed_links
         if self._console.outcomes or self._console.refused_prints:
             await self._say("demo.all_printed" if printed else "demo.not_all_printed")
@@ -221,20 +228,26 @@ class _Demo:
         await self._runtime.service.runner.wait_idle()
 
     async def _open_link(self, url: str) -> None:
-        if not self._options.auto_approve:
-            if not _has_graphical_browser():
-                await self._say("demo.no_browser")
-                return
+        if self._options.auto_approve:
+            await self._approve(url)
+        elif _has_graphical_browser():
             await self._say("demo.open_browser")
             await asyncio.to_thread(webbrowser.open, url)
-            return
+        else:
+            await self._say("demo.no_browser")
+
+    async def _approve(self, url: str) -> None:
+        """Play the browser: the simulator approves, then sends us to the callback."""
         await self._say("demo.approving")
-        async with aiohttp.ClientSession() as session, session.get(url) as response:
-            if response.status != 200:
-                logger.warning(
-                    "Sign-in ended on a page with status %s", response.status
-                )
-                self._failed_links += 1
+        try:
+            async with aiohttp.ClientSession() as session, session.get(url) as page:
+                status = page.status
+        except aiohttp.ClientError as exc:
+            logger.warning("Sign-in page could not be reached: %s", type(exc).__name__)
+            status = 0
+        if status != 200:
+            logger.warning("Sign-in ended on a page with status %s", status)
+            self._failed_links += 1
 
     async def _relink_known_printers(self) -> None:
         """Link again the printers of an earlier run to this run's fresh simulator.
@@ -277,18 +290,19 @@ class _Demo:
     async def _on_status(self, event: StatusEvent) -> None:
         if event.phase is not Phase.COMPLETED:
             return
-        record = next(
-            (
-                r
-                for r in reversed(self._simulator.prints)
-                if r.job_name.startswith(f"#{event.job_id} ")
-            ),
-            None,
-        )
-        if record is None or record.file is None:
+        printed = self._printed_file(event.job_id)
+        if printed is None:
             logger.info("Job %s was printed by an earlier run", event.job_id)
             return
-        await self._save_output(event, record.file)
+        await self._save_output(event, printed)
+
+    def _printed_file(self, job_id: int) -> Path | None:
+        # The core names each Epson job "#<job id> <file name>".
+        prefix = f"#{job_id} "
+        for record in reversed(self._simulator.prints):
+            if record.job_name.startswith(prefix):
+                return record.file
+        return None
 
     async def _save_output(self, event: StatusEvent, printed: Path) -> None:
         saved = save_printed(
