@@ -366,16 +366,24 @@ class DiscordAdapter:
                 "Discord interaction %s failed", interaction.id, exc_info=error
             )
             text = render("error.unexpected", language)
+        await self._reply_privately(interaction, OutgoingMessage(text, private=True))
+
+    async def _reply_privately(
+        self, interaction: discord.Interaction, message: OutgoingMessage
+    ) -> None:
+        """Answer in the deferred response, a follow-up, or the first response."""
         live = self._live.get(interaction.id)
-        if live is not None and await self._edit_live(
-            live, OutgoingMessage(text, private=True)
-        ):
+        if live is not None and await self._edit_live(live, message):
             return
         try:
             if interaction.response.is_done():
-                await interaction.followup.send(text, ephemeral=True)
+                await interaction.followup.send(
+                    **message_fields(message), ephemeral=True
+                )
             else:
-                await interaction.response.send_message(text, ephemeral=True)
+                await interaction.response.send_message(
+                    **message_fields(message), ephemeral=True
+                )
         except discord.HTTPException as exc:
             logger.warning(
                 "Error reply to interaction %s failed (HTTP %s)",

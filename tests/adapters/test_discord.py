@@ -368,5 +368,24 @@ async def test_unexpected_error_is_logged_and_apologised_for(
     assert "boom" in str(record.exc_info[1])
 
 
+async def test_failed_button_press_is_apologised_for_privately(
+    fake: FakeDiscord, adapter: DiscordAdapter, core: RecordingCore
+) -> None:
+    card = OutgoingMessage("Print it?", buttons=(Button("Go", action="go:7"),))
+    await adapter.deliver(_target(fake, fake.world.user_id), card)
+    (shown,) = fake.messages
+    core.failure = RuntimeError("boom")
+
+    await fake.send_interaction(fake.button_interaction("go:7", shown))
+    await fake.wait_for(lambda: len(fake.messages) == 2)
+
+    card_now, apology = fake.messages
+    assert card_now.content == "Print it?"
+    assert apology.ephemeral
+    assert apology.content == discord.utils.escape_markdown(
+        catalogue.render("error.unexpected", "en")
+    )
+
+
 def _target(fake: FakeDiscord, user_id: str) -> ChatTarget:
     return ChatTarget("discord", fake.world.channel_id, user_id)
