@@ -224,7 +224,9 @@ def read_until(stream: object, marker: str, *, deadline: float) -> str:
     return seen
 
 
-async def test_demo_at_debug_logs_no_secret(tmp_path: Path) -> None:
+async def test_demo_keeps_its_key_private_and_logs_no_secret_at_debug(
+    tmp_path: Path,
+) -> None:
     write_pdf(tmp_path / "a.pdf", pages=1)
 
     result = run_demo(tmp_path, "/link\n/print a.pdf\n", "--log-level", "DEBUG")
@@ -246,4 +248,6 @@ async def test_demo_at_debug_logs_no_secret(tmp_path: Path) -> None:
     ]
     transcript = result.stdout + result.stderr
     assert "DEBUG" in result.stderr
+    assert (data / "secret.key").stat().st_mode & 0o777 == 0o600
+    assert data.stat().st_mode & 0o777 == 0o700
     assert [s for s in secrets if s in transcript] == []
