@@ -147,3 +147,34 @@ async def test_file_that_cannot_be_printed_gets_the_catalogue_sentence(
 
     assert "PDF" in told.content
     assert simulator.prints == []
+
+
+async def test_two_files_ask_one_document_or_several_then_print_the_choice(
+    fake: FakeDiscord, runtime: Runtime, simulator: Simulator, tmp_path: Path
+) -> None:
+    await _link(fake, fake.asker())
+    files = {
+        option: fake.add_attachment(
+            write_pdf(tmp_path / f"{option}.pdf").read_bytes(),
+            f"{option}.pdf",
+            "application/pdf",
+        )
+        for option in ("file", "file2")
+    }
+    await fake.send_interaction(fake.slash_interaction("print", files))
+    await wait_until(lambda: any(_combine_action(m) for m in fake.messages))
+    card = next(m for m in fake.messages if _combine_action(m))
+
+    await fake.send_interaction(fake.button_interaction(_combine_action(card), card))
+    done = await _shown(fake, "Done:")
+
+    assert done is card
+    assert "2 pages" in done.content
+    [record] = simulator.prints
+    assert record.pages == 2
+
+
+def _combine_action(message: ShownMessage) -> str:
+    """The action of the card's "one document" button, or an empty string."""
+    actions = [str(b.get("custom_id", "")) for b in message.buttons]
+    return next((a for a in actions if a.startswith("combine:")), "")
