@@ -141,6 +141,11 @@ class ConsoleAdapter:
             await self._show_answer(message)
 
     @property
+    def output_closed(self) -> bool:
+        """Whether the reader of ``out`` went away (a closed pipe)."""
+        return self._screen.closed
+
+    @property
     def all_printed(self) -> bool:
         """Every print asked for became a job, and every job seen completed."""
         return self.refused_prints == 0 and all(
@@ -314,13 +319,24 @@ class _Screen:
         self.interactive = interactive
         self._last_ref: str | None = None
         self._last_height = 0
+        self.closed = False
 
     def show(self, ref: str, lines: list[str], *, in_place: bool) -> None:
         """Write ``lines``, over the previous block if it was ``ref``."""
+        if self.closed:
+            return
+        text = "\n".join(lines) + "\n"
         if self.interactive and in_place and ref == self._last_ref:
-            self._out.write(_MOVE_UP_AND_CLEAR.format(self._last_height))
-        self._out.write("\n".join(lines) + "\n")
-        self._out.flush()
+            text = _MOVE_UP_AND_CLEAR.format(self._last_height) + text
+        try:
+            self._out.write(text)
+            self._out.flush()
+        except BrokenPipeError:
+            # The reader left (``chatprint demo | head``): the jobs carry on, and
+            # the exit status still tells how they ended.
+            logger.info("Console output closed; messages are no longer shown")
+            self.closed = True
+            return
         self._last_ref = ref
         self._last_height = _screen_height(lines) if self.interactive else 0
 

@@ -191,10 +191,14 @@ class _Demo:
         await self._relink_known_printers()
         await self._runtime.serve()
         session = asyncio.create_task(self._session(), name="demo-session")
-        if await _until_done_or_interrupted(session):
-            await self._say("demo.stopped")
-            return EXIT_INTERRUPTED
-        return await self._conclude()
+        try:
+            if await _until_done_or_interrupted(session):
+                await self._say("demo.stopped")
+                return EXIT_INTERRUPTED
+            return await self._conclude()
+        finally:
+            if self._console.output_closed:
+                _silence_stdout()
 
     async def _greet(self) -> None:
         if not self._options.sample:
@@ -375,6 +379,13 @@ async def _until_done_or_interrupted(session: asyncio.Task[None]) -> bool:
     await asyncio.gather(session, return_exceptions=True)
     logger.info("Demo interrupted; unfinished jobs resume next run")
     return True
+
+
+def _silence_stdout() -> None:
+    # Python flushes stdout at exit; into a closed pipe that prints a warning.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _has_graphical_browser() -> bool:

@@ -290,3 +290,19 @@ async def test_reopening_a_deleted_file_raises_file_missing(tmp_path: Path) -> N
 
     assert caught.value.key == "console.file_missing"
     assert caught.value.params == {"path": str(gone)}
+
+
+class ClosedPipe(io.StringIO):
+    """An output whose reader has gone away."""
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+async def test_closed_output_stops_showing_but_keeps_following_jobs() -> None:
+    adapter = console(Recorder(), ClosedPipe())
+
+    await adapter.deliver(adapter.target, status(Phase.COMPLETED))
+
+    assert adapter.output_closed
+    assert adapter.outcomes == {3: Phase.COMPLETED}
