@@ -18,7 +18,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 from telegram import Bot, BotCommand, CallbackQuery, Message, Update, User
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -109,21 +109,34 @@ class TelegramAdapter:
         """Connect, publish the command menu, then poll or wait for the webhook.
 
         Raises:
-            ConfigError: No token, or webhook mode without secret or public URL.
+            ConfigError: No token, a token Telegram refuses, or webhook mode
+                without a secret or a public URL.
         """
         quiet_library_loggers()
         app = self._build_application(self._token())
         self._app = app
         self._session = aiohttp.ClientSession()
+        try:
+            await self._connect(app)
+        except InvalidToken:
+            await self.stop()
+            # python-telegram-bot quotes the token in this error: drop the chain.
+            raise ConfigError("config: Telegram refused telegram.token") from None
+        except BaseException:
+            await self.stop()
+            raise
+        logger.info(
+            "Telegram bot @%s started in %s mode", app.bot.username, self._config.mode
+        )
+
+    async def _connect(self, app: _App) -> None:
+        assert self._session is not None
         await app.initialize()
         self._outbox = TelegramOutbox(app.bot, self._language_of)
         self._files = TelegramFiles(app.bot, self._session)
         await self._publish_menu()
         await app.start()
         await self._start_receiving(app)
-        logger.info(
-            "Telegram bot @%s started in %s mode", app.bot.username, self._config.mode
-        )
 
     async def stop(self) -> None:
         """Hand on gathered albums, stop receiving, and disconnect."""
@@ -135,8 +148,13 @@ class TelegramAdapter:
             if app.running:
                 await app.stop()
             await app.shutdown()
-        if self._session is not None:
-            await self._session.close()
+            # After a failed initialize the application skips this; the bot's
+            # HTTP clients are open all the same.
+            await app.bot.shutdown()
+        self._outbox = self._files = None
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
         logger.info("Telegram bot stopped")
 
     async def __aenter__(self) -> TelegramAdapter:

@@ -7,6 +7,7 @@ it treats Telegram's "message is not modified" as the success it is.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 from collections import OrderedDict
@@ -79,7 +80,7 @@ class TelegramOutbox:
             The reference of the message that shows it now.
         """
         if message.private and target.chat_id != target.user_id:
-            return await self._deliver_privately(target, message)
+            return await self._deliver_privately(target, message, replace)
         if replace is not None and await self._edit(replace, message):
             return replace
         return await self._send(int(target.chat_id), message)
@@ -91,10 +92,13 @@ class TelegramOutbox:
         return data
 
     async def _deliver_privately(
-        self, target: ChatTarget, message: OutgoingMessage
+        self, target: ChatTarget, message: OutgoingMessage, replace: str | None
     ) -> str:
+        private = dataclasses.replace(target, chat_id=target.user_id)
+        if replace is not None and not replace.startswith(f"{target.user_id}:"):
+            replace = None
         try:
-            return await self._send(int(target.user_id), message)
+            return await self.deliver(private, message, replace)
         except Forbidden:
             # The user never opened a private chat with the bot: ask them to.
             logger.info("User %s has no private chat with the bot", target.user_id)

@@ -12,7 +12,15 @@ from adapters.telegram import TelegramAdapter
 from bot import catalogue
 from bot.core.chat import Button, ChatTarget, OutgoingMessage
 from bot.core.commands import ButtonCommand
-from tests.adapters.telegram_harness import ADA, BAO, RecordingCore, running_adapter
+from bot.errors import ConfigError
+from bot.secret import Secret
+from tests.adapters.telegram_harness import (
+    ADA,
+    BAO,
+    RecordingCore,
+    config_for,
+    running_adapter,
+)
 from tests.fakes.telegram import FakeTelegram
 
 ADA_CHAT = ChatTarget("telegram", str(ADA["id"]), str(ADA["id"]))
@@ -203,3 +211,34 @@ async def test_start_publishes_the_command_menu_in_english_and_chinese(
     assert chinese["print"] == catalogue.render("command.print.description", "zh-TW")
     assert menus[""] == menus["en"]
     assert menus["en"][0]["command"] == "print"
+
+
+async def test_private_answer_from_a_group_edits_the_private_message_it_replaces(
+    fake: FakeTelegram, adapter: TelegramAdapter
+) -> None:
+    group = fake.group_chat()
+    target = ChatTarget("telegram", str(group["id"]), str(ADA["id"]))
+    ref = await adapter.deliver(target, OutgoingMessage("Card", private=True))
+
+    again = await adapter.deliver(
+        target, OutgoingMessage("Card, edited", private=True), replace=ref
+    )
+
+    assert again == ref
+    assert [m.text for m in fake.bot_messages(ADA["id"])] == ["Card, edited"]
+
+
+async def test_refused_token_is_a_config_error_and_nothing_is_left_running(
+    fake: FakeTelegram, core: RecordingCore
+) -> None:
+    config = config_for(fake, token=Secret("123456789:not-the-real-token"))
+    adapter = TelegramAdapter(config, core)
+
+    with pytest.raises(ConfigError, match=r"refused telegram\.token") as refused:
+        await adapter.start()
+
+    assert refused.value.__cause__ is None
+    assert refused.value.__suppress_context__
+    assert "not-the-real-token" not in str(refused.value)
+    with pytest.raises(RuntimeError, match="not started"):
+        await adapter.deliver(ADA_CHAT, OutgoingMessage("hello"))
