@@ -59,8 +59,18 @@ def _build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--auto-approve", action="store_true", help="approve the link at once"
     )
-    demo.add_argument("--output", type=Path, default=Path("chatprint-demo-output"))
-    demo.add_argument("--data", type=Path, default=Path("chatprint-demo-data"))
+    demo.add_argument(
+        "--output",
+        type=Path,
+        default=Path("chatprint-demo-output"),
+        help="where printed files and page-1 previews go",
+    )
+    demo.add_argument(
+        "--data",
+        type=Path,
+        default=Path("chatprint-demo-data"),
+        help="the demo's database, secret key and files in flight",
+    )
     # Seconds per simulated job step; tests slow the printer to interrupt a job.
     demo.add_argument("--print-seconds", type=float, default=0.3, help=SUPPRESS)
     # A readable transcript: only warnings and errors reach the log.
