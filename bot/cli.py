@@ -74,7 +74,7 @@ def _build_parser() -> argparse.ArgumentParser:
     # Seconds per simulated job step; tests slow the printer to interrupt a job.
     demo.add_argument("--print-seconds", type=float, default=0.3, help=SUPPRESS)
     # A readable transcript: only warnings and errors reach the log.
-    demo.set_defaults(handler=_demo, command="demo", log_level="WARNING")
+    demo.set_defaults(handler=_demo, log_level="WARNING")
 
     sim = _add_command(
         commands, "simulator", "serve a local Epson Connect for development"
