@@ -12,9 +12,13 @@ from pathlib import Path
 from pypdf import PdfWriter
 
 from bot.convert import (
+    MAX_PDF_PAGES,
+    MAX_UPLOAD_BYTES,
     FileKind,
+    FileTooLarge,
     OfficeConverter,
     Printable,
+    TooManyPages,
     count_pages,
     detect_kind,
     select_pages,
@@ -212,9 +216,17 @@ class Preparer:
 
 
 def _merge(parts: Sequence[Printable], dest: Path) -> Printable:
+    """One PDF of several document-mode parts, within Epson's limits."""
+    total = sum(part.page_count for part in parts)
+    if total > MAX_PDF_PAGES:
+        raise TooManyPages(f"{total} pages combined", limit=MAX_PDF_PAGES)
     writer = PdfWriter()
     for part in parts:
         writer.append(str(part.path))
     with dest.open("wb") as handle:
         writer.write(handle)
+    if dest.stat().st_size > MAX_UPLOAD_BYTES:
+        raise FileTooLarge(
+            "combined file over the upload limit", limit=MAX_UPLOAD_BYTES
+        )
     return Printable(dest, "pdf", count_pages(dest), FileKind.PDF)
