@@ -131,6 +131,7 @@ class DiscordAdapter:
         try:
             await self._log_in(client, tree)
             self._runner = asyncio.create_task(client.connect(), name="discord")
+            self._runner.add_done_callback(_report_connection_end)
             await self._wait_ready(client, self._runner)
         except BaseException:
             await self.stop()
@@ -482,6 +483,14 @@ class DiscordAdapter:
         if self._client is None:
             raise RuntimeError("the Discord adapter is not started: call start()")
         return self._client
+
+
+def _report_connection_end(runner: asyncio.Task[None]) -> None:
+    """Log a gateway connection that gave up (discord.py retries the rest)."""
+    if runner.cancelled() or runner.exception() is None:
+        return
+    error = runner.exception()
+    logger.error("Discord connection ended for good: %s", type(error).__name__)
 
 
 def _quiet_library_loggers() -> None:

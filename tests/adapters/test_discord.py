@@ -121,6 +121,19 @@ async def test_start_fails_when_the_gateway_refuses_the_bot(
     assert len(fake.gateway.identifies) == 1
 
 
+async def test_gateway_giving_up_after_start_is_logged(
+    fake: FakeDiscord, adapter: DiscordAdapter, caplog: pytest.LogCaptureFixture
+) -> None:
+    def reported() -> bool:
+        return any("ended for good" in r.getMessage() for r in caplog.records)
+
+    await fake.gateway.close(code=4004)
+    await fake.wait_for(reported)
+
+    (record,) = [r for r in caplog.records if "ended for good" in r.getMessage()]
+    assert record.levelname == "ERROR"
+
+
 async def test_slash_print_defers_publicly_then_passes_files_and_option_text(
     fake: FakeDiscord, adapter: DiscordAdapter, core: RecordingCore
 ) -> None:

@@ -102,10 +102,10 @@ class Gateway:
         for session in live:
             await session.dispatch(event, data)
 
-    async def close(self) -> None:
-        """Close every open socket with 1001 (going away)."""
+    async def close(self, code: int = 1001) -> None:
+        """Close every open socket (default 1001, going away; 4004 ends a bot)."""
         for session in self._sessions:
-            await session.socket.close(code=1001)
+            await session.socket.close(code=code)
 
     async def _receive(self, session: _Session) -> None:
         async for frame in session.socket:
