@@ -173,6 +173,20 @@ async def test_interaction_is_acknowledged_before_files_are_downloaded(
     assert core.files == [PDF]
 
 
+async def test_attachment_with_a_chinese_name_and_spaces_is_fetched(
+    fake: FakeDiscord, adapter: DiscordAdapter, core: RecordingCore
+) -> None:
+    pdf = fake.add_attachment(PDF, "季報 第一季.pdf", "application/pdf")
+
+    command = await _command_after(
+        fake, core, fake.slash_interaction("print", {"file": pdf})
+    )
+
+    assert isinstance(command, PrintCommand)
+    assert command.attachments[0].name == "季報 第一季.pdf"
+    assert core.files == [PDF]
+
+
 async def test_slash_print_describes_the_asker_and_the_place(
     fake: FakeDiscord, adapter: DiscordAdapter, core: RecordingCore
 ) -> None:

@@ -169,9 +169,11 @@ class FakeDiscord:
         """Put a file on the CDN; return the attachment object pointing at it."""
         attachment_id = self.world.new_id()
         channel = channel_id or self.world.channel_id
-        path = f"/attachments/{channel}/{attachment_id}/{quote(filename)}"
-        self._attachments[path] = data
-        url = f"{self.base_url}{path}?ex=0&is=0&hm={attachment_id[-8:]}"
+        path = f"/attachments/{channel}/{attachment_id}/"
+        # Kept under the decoded path, which is what aiohttp's request.path gives.
+        self._attachments[path + filename] = data
+        signature = f"?ex=0&is=0&hm={attachment_id[-8:]}"
+        url = f"{self.base_url}{path}{quote(filename)}{signature}"
         return wire.attachment(attachment_id, filename, len(data), url, content_type)
 
     def _store_upload(self, filename: str) -> Payload:
