@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import getpass
 import logging
 import os
@@ -134,8 +135,10 @@ def demo_config(base: Config, sim: Simulator, data: Path, secret_key: Secret) ->
         web=WebConfig(listen=f"{HOST}:{port}", public_url=f"http://{HOST}:{port}"),
         storage=StorageConfig(database=data / "chatprint.db"),
         security=SecurityConfig(secret_key=secret_key),
-        conversion=base.conversion,
+        # LibreOffice starts with the first Office file, so a short demo exits at once.
+        conversion=dataclasses.replace(base.conversion, prewarm=False),
         limits=base.limits,
+        scheduling=base.scheduling,
     )
 
 
