@@ -50,9 +50,8 @@ DEFAULT_GATEWAY_URL = "wss://gateway.discord.gg"
 READY_TIMEOUT = 60.0
 # Stop using an interaction token this long before Discord says it expires.
 SAFETY_MARGIN = 60.0
-# Discord's codes for an acknowledgement that came twice or too late.
+# Discord's code for an interaction acknowledged before (a re-delivery).
 ALREADY_ACKNOWLEDGED = 40060
-UNKNOWN_INTERACTION = 10062
 
 
 class DiscordStartFailed(ChatprintError):
@@ -405,6 +404,9 @@ class DiscordAdapter:
 
         Returns:
             ``replace`` when it was edited, else the ref of a new channel message.
+
+        Raises:
+            discord.HTTPException: Not even a new message could be sent.
         """
         interaction_id = parse_interaction_ref(replace)
         live = self._live.get(interaction_id) if interaction_id is not None else None
