@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram import Update as PtbUpdate
-from telegram.error import BadRequest, InvalidToken, RetryAfter
+from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler
 from telegram.ext import filters as ptb_filters
 
@@ -375,3 +375,33 @@ async def test_media_group_shares_one_id_with_the_caption_on_the_first(
     assert len(group_ids) == 1
     assert [u["message"].get("caption") for u in updates] == ["/print", None]
     assert [s["width"] for s in updates[0]["message"]["photo"]] == [90, 320]
+
+
+async def test_user_seen_only_in_a_group_cannot_be_messaged_privately(
+    fake: FakeTelegram, bot: Bot
+) -> None:
+    fake.message_update(fake.group_chat(), ADA, text="hello")
+
+    with pytest.raises(Forbidden, match="can't initiate"):
+        await bot.send_message(ADA["id"], "hi")
+
+
+async def test_message_ids_are_never_reused_after_a_deletion(
+    fake: FakeTelegram, bot: Bot
+) -> None:
+    fake.private_chat(ADA)
+    first = await bot.send_message(ADA["id"], "one")
+    await bot.delete_message(ADA["id"], first.id)
+
+    second = await bot.send_message(ADA["id"], "two")
+
+    assert second.id == first.id + 1
+
+
+async def test_files_over_twenty_megabytes_cannot_be_fetched(
+    fake: FakeTelegram, bot: Bot
+) -> None:
+    file_id = fake.add_file(b"0" * (20 * 1024 * 1024 + 1), "huge.pdf")
+
+    with pytest.raises(BadRequest, match="too big"):
+        await bot.get_file(file_id)

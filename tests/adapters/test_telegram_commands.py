@@ -7,6 +7,9 @@ from collections.abc import AsyncIterator
 import pytest
 
 from adapters.telegram import TelegramAdapter
+from bot import catalogue
+from bot.convert.errors import EmptyFile
+from bot.core.chat import OutgoingMessage
 from bot.core.commands import (
     ButtonCommand,
     CancelCommand,
@@ -311,3 +314,41 @@ async def test_button_press_becomes_a_button_command_and_edits_its_card(
     assert press["callback_query"]["id"] in fake.answers
     assert fake.messages[ADA["id"]][card_id].text == "handled ButtonCommand"
     assert len(fake.bot_messages(ADA["id"])) == 1
+
+
+def _raise_for_jobs(command: Command) -> list[OutgoingMessage]:
+    if isinstance(command, JobsCommand):
+        raise RuntimeError("the core broke")
+    if isinstance(command, StatusCommand):
+        raise EmptyFile("zero bytes")
+    return []
+
+
+async def test_error_hook_shows_a_chatprint_error_from_the_catalogue(
+    fake: FakeTelegram,
+) -> None:
+    core = RecordingCore(_raise_for_jobs)
+    async with running_adapter(fake, core):
+        fake.push_update(
+            fake.message_update(fake.private_chat(BAO), BAO, text="/status")
+        )
+        await fake.wait_for("sendMessage")
+
+    [shown] = fake.bot_messages(BAO["id"])
+    assert shown.text == catalogue.render("intake.empty", "zh-TW")
+
+
+async def test_error_hook_logs_anything_else_and_apologises(
+    fake: FakeTelegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    core = RecordingCore(_raise_for_jobs)
+    async with running_adapter(fake, core):
+        fake.push_update(fake.message_update(fake.private_chat(ADA), ADA, text="/jobs"))
+        await fake.wait_for("sendMessage")
+
+    [shown] = fake.bot_messages(ADA["id"])
+    assert shown.text == catalogue.render("error.unexpected", "en")
+    [record] = [r for r in caplog.records if r.exc_info]
+    assert record.name == "adapters.telegram"
+    assert record.exc_info is not None
+    assert "the core broke" in str(record.exc_info[1])
