@@ -67,6 +67,7 @@ MENU = (
 MENU_LANGUAGES = ((None, "en"), ("en", "en"), ("zh", "zh-TW"))
 POLL_TIMEOUT = 10
 RATE_LIMIT_RETRIES = 3
+REMEMBERED_USERS = 10_000
 
 # The builder's full generic type says nothing the adapter uses.
 _App = Application[Any, Any, Any, Any, Any, Any]
@@ -291,7 +292,7 @@ class TelegramAdapter:
         return intake
 
     def _intake(self, update_id: int, message: Message, user: User) -> Intake:
-        self._languages[str(user.id)] = catalogue.language_for(user.language_code)
+        self._remember_language(user)
         return Intake(
             origin=origin_for(update_id, message.chat, user),
             text=message.text or message.caption or "",
@@ -315,9 +316,7 @@ class TelegramAdapter:
             return
         card = message_ref(shown.chat.id, shown.message_id)
         origin = origin_for(update_id, shown.chat, query.from_user, status_ref=card)
-        self._languages[origin.sender.user_id] = catalogue.language_for(
-            query.from_user.language_code
-        )
+        self._remember_language(query.from_user)
         async with self._error_hook(origin):
             assert self._outbox is not None
             data = query.data or ""
@@ -364,6 +363,14 @@ class TelegramAdapter:
         assert self._app is not None
         user: User = self._app.bot.bot
         return user
+
+    def _remember_language(self, user: User) -> None:
+        # For the adapter's own notices; bounded like any per-user cache.
+        key = str(user.id)
+        self._languages.pop(key, None)
+        self._languages[key] = catalogue.language_for(user.language_code)
+        if len(self._languages) > REMEMBERED_USERS:
+            del self._languages[next(iter(self._languages))]
 
     def _language_of(self, user_id: str) -> str:
         return self._languages.get(user_id, catalogue.DEFAULT_LANGUAGE)
