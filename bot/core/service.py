@@ -10,24 +10,43 @@ from pathlib import Path
 from bot.catalogue import language_for, render, render_error
 from bot.config import Config
 from bot.convert import OfficeConverter
-from bot.core import accounts, job_commands, printing
+from bot.core import (
+    accounts,
+    group_print,
+    identity_link,
+    job_commands,
+    policy_commands,
+    printing,
+    sharing,
+)
 from bot.core.adapter import ChatAdapter
+from bot.core.approvals import Approvals
 from bot.core.chat import OutgoingMessage
 from bot.core.commands import (
+    ApproversCommand,
     ButtonCommand,
     CancelCommand,
     Command,
+    ConnectCommand,
     ForgetCommand,
     HelpCommand,
+    InviteCommand,
     JobsCommand,
+    JoinCommand,
     LinkCommand,
+    PauseCommand,
+    PolicyCommand,
     PrintCommand,
     PrintersCommand,
     ReprintCommand,
+    ResumeCommand,
     SettingsCommand,
+    ShareCommand,
     StartCommand,
     StatusCommand,
     UnlinkCommand,
+    UnshareCommand,
+    UsageCommand,
 )
 from bot.core.context import Request
 from bot.core.jobs import JobRunner
@@ -83,6 +102,8 @@ class PrintService:
         self.reporter = StatusReporter(store, self.adapters)
         self.limiter = RateLimiter(config.limits.requests_per_minute)
         self._upkeep: asyncio.Task[None] | None = None
+        self.approvals = Approvals(self)
+        self.reporter.observers.append(self.approvals.alert_owner)
         self.runner = JobRunner(
             store=store,
             client=client,
@@ -93,6 +114,7 @@ class PrintService:
             spool_dir=spool_dir,
             poll_interval=config.epson.poll_interval,
             poll_max=config.epson.poll_max,
+            gate=self.approvals.admit,
         )
 
     def register(self, adapter: ChatAdapter) -> None:
@@ -103,6 +125,7 @@ class PrintService:
         """Resume every job a previous run left unfinished; start the upkeep."""
         resumed = await self.runner.resume()
         self._upkeep = asyncio.create_task(self._prune_daily(), name="upkeep")
+        self.approvals.start()
         logger.info("Print service started; %s unfinished jobs resumed", resumed)
 
     async def close(self) -> None:
@@ -110,6 +133,7 @@ class PrintService:
         if self._upkeep is not None:
             self._upkeep.cancel()
             await asyncio.gather(self._upkeep, return_exceptions=True)
+        await self.approvals.close()
         await self.runner.close()
 
     async def _prune_daily(self) -> None:
@@ -149,7 +173,8 @@ class PrintService:
         if adapter is not None:
             text = render("link.done", outcome.language, printer=outcome.printer.name)
             try:
-                await adapter.deliver(outcome.target, OutgoingMessage(text))
+                message = OutgoingMessage(text, private=True)
+                await adapter.deliver(outcome.target, message)
             except Exception:
                 logger.exception(
                     "Link of printer %s could not be announced", outcome.printer.id
@@ -182,6 +207,16 @@ _HANDLERS: dict[type[Command], Handler] = {
     PrintersCommand: accounts.handle_printers,
     SettingsCommand: accounts.handle_settings,
     StatusCommand: job_commands.handle_status,
-    JobsCommand: job_commands.handle_jobs,
-    CancelCommand: job_commands.handle_cancel,
+    JobsCommand: group_print.handle_group_jobs,
+    CancelCommand: group_print.handle_group_cancel,
+    ShareCommand: sharing.handle_share,
+    UnshareCommand: sharing.handle_unshare,
+    InviteCommand: sharing.handle_invite,
+    JoinCommand: sharing.handle_join,
+    PolicyCommand: policy_commands.handle_policy,
+    ApproversCommand: policy_commands.handle_approvers,
+    PauseCommand: policy_commands.handle_pause,
+    ResumeCommand: policy_commands.handle_resume,
+    UsageCommand: policy_commands.handle_usage,
+    ConnectCommand: identity_link.handle_connect,
 }
