@@ -175,7 +175,61 @@ _V2 = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2)
+_V3 = Migration(
+    3,
+    "group print requests and their approvals, invites, linked identities, "
+    "one-time connect codes",
+    (
+        # Identities of one person on several platforms share one person_id.
+        """CREATE TABLE identity_links (
+            identity_id INTEGER PRIMARY KEY
+                REFERENCES identities (id) ON DELETE CASCADE,
+            person_id INTEGER NOT NULL
+        )""",
+        "CREATE INDEX identity_links_by_person ON identity_links (person_id)",
+        # Only hashes of codes are kept, as for OAuth nonces.
+        """CREATE TABLE connect_codes (
+            code_hash BLOB PRIMARY KEY,
+            identity_id INTEGER NOT NULL REFERENCES identities (id) ON DELETE CASCADE,
+            expires_at TEXT NOT NULL
+        ) WITHOUT ROWID""",
+        """CREATE TABLE invites (
+            id INTEGER PRIMARY KEY,
+            code_hash BLOB NOT NULL UNIQUE,
+            printer_id INTEGER NOT NULL REFERENCES printers (id) ON DELETE CASCADE,
+            created_by INTEGER NOT NULL REFERENCES identities (id) ON DELETE CASCADE,
+            expires_at TEXT NOT NULL,
+            revoked INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1)),
+            used_by_group INTEGER REFERENCES groups (id) ON DELETE SET NULL
+        )""",
+        "CREATE INDEX invites_by_printer ON invites (printer_id)",
+        """CREATE TABLE group_requests (
+            job_id INTEGER PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
+            group_id INTEGER NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+            printer_id INTEGER NOT NULL REFERENCES printers (id) ON DELETE CASCADE,
+            status TEXT NOT NULL CHECK (status IN
+                ('new', 'pending', 'waiting', 'approved', 'denied', 'expired')),
+            reason TEXT NOT NULL DEFAULT '',
+            reserved_pages INTEGER NOT NULL DEFAULT 0,
+            expires_at TEXT,
+            release_at TEXT,
+            decided_by INTEGER REFERENCES identities (id) ON DELETE SET NULL,
+            notices TEXT NOT NULL DEFAULT '[]',
+            created_at TEXT NOT NULL
+        )""",
+        """CREATE INDEX group_requests_by_printer
+            ON group_requests (printer_id, created_at)""",
+        "CREATE INDEX group_requests_by_group ON group_requests (group_id, job_id)",
+        """CREATE INDEX group_requests_waiting
+            ON group_requests (status) WHERE status IN ('pending', 'waiting')""",
+        "CREATE INDEX group_requests_by_decider ON group_requests (decided_by)",
+        "CREATE INDEX connect_codes_by_identity ON connect_codes (identity_id)",
+        "CREATE INDEX invites_by_creator ON invites (created_by)",
+        "CREATE INDEX invites_by_group ON invites (used_by_group)",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3)
 LATEST_VERSION = MIGRATIONS[-1].version
 
 

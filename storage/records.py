@@ -16,7 +16,21 @@ PLATFORMS = frozenset({"telegram", "discord", "console"})
 # Job states after which nothing more happens to a job; every other state is active.
 FINISHED_JOB_STATES = ("completed", "canceled", "failed", "expired")
 INITIAL_JOB_STATE = "received"
-AUDIT_ACTIONS = frozenset({"link", "unlink", "print", "cancel", "forget", "reprint"})
+AUDIT_ACTIONS = frozenset(
+    {
+        "link",
+        "unlink",
+        "print",
+        "cancel",
+        "forget",
+        "reprint",
+        "share",
+        "unshare",
+        "approve",
+        "deny",
+        "connect",
+    }
+)
 
 
 class LinkState(StrEnum):
@@ -183,3 +197,57 @@ class Share:
     is_default: bool
     policy: dict[str, object]
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message the core showed about a group request, to edit it later."""
+
+    platform: str
+    chat_id: str
+    user_id: str
+    ref: str
+
+
+@dataclass(frozen=True)
+class GroupRequest:
+    """A print request made in a group on a shared printer, and its approval.
+
+    Args:
+        job_id: The job it prints as.
+        group_id: The group it was asked in.
+        printer_id: The shared printer, whose ledger counts its pages.
+        status: ``new`` (not decided yet), ``pending`` (waits for an approver),
+            ``waiting`` (waits for the allowed hours), ``approved``, ``denied`` or
+            ``expired``.
+        reason: Why it waits, a catalogue key.
+        reserved_pages: Pages counted against quotas until Epson reports them.
+        expires_at: When a pending request expires.
+        release_at: When a waiting request may print.
+        decided_by: The identity that approved or denied it.
+        notices: The approval messages shown to approvers.
+    """
+
+    job_id: int
+    group_id: int
+    printer_id: int
+    status: str
+    reason: str
+    reserved_pages: int
+    expires_at: datetime | None
+    release_at: datetime | None
+    decided_by: int | None
+    notices: tuple[Notice, ...]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Invite:
+    """A code that shares a printer into the group where it is redeemed."""
+
+    id: int
+    printer_id: int
+    created_by: int
+    expires_at: datetime
+    revoked: bool
+    used_by_group: int | None

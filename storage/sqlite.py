@@ -2,7 +2,8 @@
 
 Each public method holds the connection for one operation; writes run in one
 ``BEGIN IMMEDIATE`` transaction each. The SQL for printers and jobs lives in
-``printer_sql.py`` and ``job_sql.py``; the row mapping in ``rows.py``.
+``printer_sql.py`` and ``job_sql.py``; the row mapping in ``rows.py``; group
+requests, invites and linked identities in ``group_store.py``.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from storage.connection import (
     fetch_returned,
 )
 from storage.errors import StaleTokens
+from storage.group_store import GroupTables
 from storage.keys import check_key, reencrypt_all
 from storage.migrations import apply_migrations
 from storage.records import (
@@ -82,7 +84,7 @@ async def open_store(path: Path, cipher: TokenCipher) -> SqliteStore:
     return SqliteStore(path, database, cipher)
 
 
-class SqliteStore:
+class SqliteStore(GroupTables):
     """The store on a SQLite file; make one with :func:`open_store`.
 
     Args:

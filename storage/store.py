@@ -7,6 +7,7 @@ are in UTC. Errors are :class:`StoreError` subclasses (see ``storage/errors.py``
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -15,7 +16,9 @@ from storage.errors import StaleTokens, StoreError
 from storage.records import (
     AuditEntry,
     Group,
+    GroupRequest,
     Identity,
+    Invite,
     JobEvent,
     JobRecord,
     NewJob,
@@ -223,6 +226,106 @@ class Store(Protocol):
 
     async def delete_share(self, share_id: int) -> None:
         """Stop sharing a printer into a group."""
+        ...
+
+    # Group printing (storage/group_store.py)
+
+    async def load_printer_shares(self, printer_id: int) -> list[Share]:
+        """Return every share of a printer, in any group, oldest first."""
+        ...
+
+    async def save_printer_policy(
+        self, printer_id: int, policy: dict[str, object]
+    ) -> None:
+        """Give every share of a printer the same policy."""
+        ...
+
+    async def set_default_share(self, group_id: int, share_id: int) -> None:
+        """Make one share the group's default printer and no other."""
+        ...
+
+    async def add_group_request(
+        self, job_id: int, group_id: int, printer_id: int
+    ) -> GroupRequest:
+        """Record that a job was asked in a group; a second add returns the first."""
+        ...
+
+    async def load_group_request(self, job_id: int) -> GroupRequest | None:
+        """Return the group request a job prints, if it was asked in a group."""
+        ...
+
+    async def update_group_request(self, job_id: int, **fields: Any) -> GroupRequest:
+        """Change a group request's status, reason, reservation, times or notices."""
+        ...
+
+    async def decide_group_request(
+        self,
+        job_id: int,
+        *,
+        expected: Sequence[str],
+        status: str,
+        decided_by: int | None = None,
+    ) -> bool:
+        """Move a request to ``status`` only from ``expected``; True if this won."""
+        ...
+
+    async def load_due_group_requests(self, now: datetime) -> list[GroupRequest]:
+        """Return pending requests expired by ``now`` and waiting ones due by it."""
+        ...
+
+    async def load_group_requests(
+        self, group_id: int, limit: int = 10
+    ) -> list[GroupRequest]:
+        """Return a group's latest requests, newest first."""
+        ...
+
+    async def count_printer_pages(
+        self,
+        printer_id: int,
+        since: datetime,
+        identity_ids: Sequence[int] | None = None,
+    ) -> int:
+        """Pages asked in groups on a printer since a time (printed or reserved)."""
+        ...
+
+    async def load_printer_usage(
+        self, printer_id: int, since: datetime
+    ) -> dict[int, int]:
+        """Pages per requester on a printer since a time."""
+        ...
+
+    async def save_invite(
+        self, code: str, printer_id: int, created_by: int, expires_at: datetime
+    ) -> Invite:
+        """Record an invite code for a printer (only its hash is stored)."""
+        ...
+
+    async def redeem_invite(
+        self, code: str, group_id: int, now: datetime
+    ) -> Invite | None:
+        """Use an invite once, for a group; None if unknown, used, revoked or old."""
+        ...
+
+    async def revoke_invites(self, printer_ids: Sequence[int]) -> int:
+        """Revoke every unused invite of these printers; return how many."""
+        ...
+
+    async def save_connect_code(
+        self, code: str, identity_id: int, expires_at: datetime
+    ) -> None:
+        """Record a one-time connect code (only its hash is stored)."""
+        ...
+
+    async def consume_connect_code(self, code: str, now: datetime) -> int | None:
+        """Use a connect code once; return the identity that made it, if valid."""
+        ...
+
+    async def link_identities(self, first: int, second: int) -> None:
+        """Make two identities (and everyone linked to either) one person."""
+        ...
+
+    async def load_linked_identities(self, identity_id: int) -> list[int]:
+        """Return every identity of the same person, this one included."""
         ...
 
     # Maintenance

@@ -23,7 +23,13 @@ class Sender:
 
 @dataclass(frozen=True)
 class ChatTarget:
-    """Where messages go: a chat on a platform, and the user for private notices."""
+    """Where messages go: a chat on a platform, and the user for private notices.
+
+    A direct message to a user is ``ChatTarget(platform, chat_id=user_id,
+    user_id=user_id)`` with ``OutgoingMessage(private=True)``: Telegram's private
+    chat id equals the user id, and Discord's adapter sends a private message
+    outside an interaction to the user's DMs.
+    """
 
     platform: str
     chat_id: str
@@ -43,6 +49,10 @@ class Origin:
         chat_title: The group's title, for group chats.
         status_ref: Where the adapter wants the first status message of a job to go
             (for example a deferred Discord interaction); ``None`` sends a new one.
+        server_id: The Discord server (guild) of a group event, so a printer can
+            be shared with the whole server; empty elsewhere.
+        roles: The sender's Discord role ids in that server, for policies that
+            let one role print; empty elsewhere.
     """
 
     event_id: str
@@ -51,6 +61,8 @@ class Origin:
     is_group: bool = False
     chat_title: str = ""
     status_ref: str | None = None
+    server_id: str = ""
+    roles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -117,6 +117,74 @@ class ButtonCommand(Command):
     action: str = ""
 
 
+@dataclass(frozen=True)
+class ShareCommand(Command):
+    """Share a printer with this group (``NAME``, ``default NAME``, ``channel``)."""
+
+    argument: str = ""
+
+
+@dataclass(frozen=True)
+class UnshareCommand(Command):
+    """Stop sharing a printer (by name; the group's default if empty)."""
+
+    printer: str = ""
+
+
+@dataclass(frozen=True)
+class InviteCommand(Command):
+    """Make an invite code for a printer, or ``revoke`` the open ones."""
+
+    argument: str = ""
+
+
+@dataclass(frozen=True)
+class JoinCommand(Command):
+    """Redeem an invite code in a group: the printer is shared with it."""
+
+    code: str = ""
+
+
+@dataclass(frozen=True)
+class PolicyCommand(Command):
+    """Show the shared printer's policy, or change it (``auto=5 mono ...``)."""
+
+    argument: str = ""
+
+
+@dataclass(frozen=True)
+class ApproversCommand(Command):
+    """List approvers, or ``add``/``remove`` a member by id or mention."""
+
+    argument: str = ""
+
+
+@dataclass(frozen=True)
+class PauseCommand(Command):
+    """Pause printing for the group on a shared printer."""
+
+    printer: str = ""
+
+
+@dataclass(frozen=True)
+class ResumeCommand(Command):
+    """Resume printing for the group on a shared printer."""
+
+    printer: str = ""
+
+
+@dataclass(frozen=True)
+class UsageCommand(Command):
+    """Show pages used on the group's printer (everyone's, for the owner)."""
+
+
+@dataclass(frozen=True)
+class ConnectCommand(Command):
+    """Get a one-time code (empty), or enter one made on another platform."""
+
+    code: str = ""
+
+
 _TEXT_COMMANDS: dict[str, type[Command]] = {
     "start": StartCommand,
     "help": HelpCommand,
@@ -130,6 +198,16 @@ _TEXT_COMMANDS: dict[str, type[Command]] = {
     "reprint": ReprintCommand,
     "settings": SettingsCommand,
     "print": PrintCommand,
+    "share": ShareCommand,
+    "unshare": UnshareCommand,
+    "invite": InviteCommand,
+    "join": JoinCommand,
+    "policy": PolicyCommand,
+    "approvers": ApproversCommand,
+    "pause": PauseCommand,
+    "resume": ResumeCommand,
+    "usage": UsageCommand,
+    "connect": ConnectCommand,
 }
 _ARGUMENT_FIELD = {
     StartCommand: "payload",
@@ -140,6 +218,15 @@ _ARGUMENT_FIELD = {
     ReprintCommand: "job",
     SettingsCommand: "options",
     PrintCommand: "options",
+    ShareCommand: "argument",
+    UnshareCommand: "printer",
+    InviteCommand: "argument",
+    JoinCommand: "code",
+    PolicyCommand: "argument",
+    ApproversCommand: "argument",
+    PauseCommand: "printer",
+    ResumeCommand: "printer",
+    ConnectCommand: "code",
 }
 COMMAND_NAMES = tuple(_TEXT_COMMANDS)
 

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import shutil
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -75,6 +75,9 @@ class JobRunner:
         spool_dir: A private folder for files in flight; each job gets its own.
         poll_interval: First wait between status reads; doubles while unchanged.
         poll_max: The longest wait between status reads.
+        gate: Asked about every prepared job before anything goes to Epson; it
+            returns the job still ``prepared`` to go on, or moved to an idle
+            state (``held``) to stop here (see ``approvals.py``).
     """
 
     def __init__(
@@ -89,8 +92,10 @@ class JobRunner:
         spool_dir: Path,
         poll_interval: float,
         poll_max: float,
+        gate: Callable[[JobRecord], Awaitable[JobRecord]] | None = None,
     ) -> None:
         self._store = store
+        self._gate = gate
         self._client = client
         self._tokens = tokens
         self._preparer = preparer
@@ -208,6 +213,10 @@ class JobRunner:
         if job.state == "received":
             return await self._prepare(job, attachments)
         if job.state == "prepared":
+            if self._gate is not None:
+                job = await self._gate(job)
+                if job.state != "prepared":
+                    return job
             return await self._create(job)
         if job.state == "created":
             return await self._upload(job)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from bot.convert import clean_filename
 from bot.core.accounts import find_printer, handle_forget
+from bot.core.approvals import APPROVE, DENY
 from bot.core.chat import Attachment, Button, OutgoingMessage
 from bot.core.commands import (
     ButtonCommand,
@@ -19,7 +20,9 @@ from bot.core.commands import (
 )
 from bot.core.context import Request
 from bot.core.events import Phase, StatusEvent
+from bot.core.group_print import admit_request, record_group_job
 from bot.core.job_commands import JobUnknown, find_job, handle_cancel
+from bot.core.sharing import SharedPrinter, find_shared_printer
 from bot.epson.errors import EpsonError
 from bot.errors import ChatprintError
 from bot.options import PrintOptions, parse_options, settings_card
@@ -62,15 +65,25 @@ async def handle_print(
         )
         return []
     options = parse_options(command.options)
-    printer = await find_printer(service, request, options.printer or "")
+    shared = await find_shared_printer(service, request, options.printer or "")
+    printer = (
+        shared.printer
+        if shared
+        else await find_printer(service, request, options.printer or "")
+    )
     defaults = PrintOptions.from_dict(
         await service.store.load_defaults(request.identity.id)
     )
     merged = options.merged_over(defaults)
+    if shared is not None:
+        merged = await admit_request(service, request, shared, merged)
     scheduled = _schedule(merged, service.config.scheduling.timezone)
     separate = command.combine is False
     sources = tuple(_source(a) for a in command.attachments)
-    if command.ask or (len(sources) > 1 and command.combine is None):
+    # A shared printer's requests skip the card: the owner's approval is the check.
+    if shared is None and (
+        command.ask or (len(sources) > 1 and command.combine is None)
+    ):
         job = await _record(
             service, request, printer, merged, sources, "draft", scheduled
         )
@@ -80,8 +93,13 @@ async def handle_print(
     await _check_printer(service, printer, len(groups))
     for index, group in enumerate(groups):
         suffix = f"#{index}" if separate else ""
-        job = await _record(
-            service, request, printer, merged, group, "received", scheduled, suffix
+        new = _new_job(
+            request, printer, merged.to_dict(), group, "received", scheduled, suffix
+        )
+        job = await (
+            record_group_job(service, shared, new)
+            if shared
+            else service.store.add_job(new)
         )
         await _accept(
             service,
@@ -96,6 +114,10 @@ async def handle_button(
 ) -> list[OutgoingMessage]:
     """A press on a button the core sent: card settings, print, drop, cancel."""
     verb, _, rest = command.action.partition(":")
+    if verb in (APPROVE, DENY) and rest.isdigit():
+        return await service.approvals.decide(
+            request, int(rest), approve=verb == APPROVE
+        )
     if verb == "forget" and rest == "yes":
         return await handle_forget(
             service, request, ForgetCommand(command.origin, confirmed=True)
@@ -131,6 +153,9 @@ async def handle_reprint(
     if await service.store.find_job_by_request(command.origin.event_id):
         return []
     source = await find_job(service, request, command.job, unfinished=False)
+    shared = await find_shared_printer(service, request, "")
+    if shared is not None:
+        return await _reprint_shared(service, request, shared, source)
     printer = await find_printer(service, request, "")
     service.limiter.check(request.identity.id)
     job = await service.store.add_job(
@@ -147,6 +172,22 @@ async def handle_reprint(
     await service.store.audit(
         request.identity.id, "reprint", f"job {source.id} as {job.id}"
     )
+    await _accept(service, job, ())
+    return []
+
+
+async def _reprint_shared(
+    service: PrintService, request: Request, shared: SharedPrinter, source: JobRecord
+) -> list[OutgoingMessage]:
+    # Never Epson's copy: the new job must pass the policy and the gate again.
+    options = PrintOptions.from_dict(source.options)
+    options = await admit_request(service, request, shared, options)
+    service.limiter.check(request.identity.id)
+    await _check_printer(service, shared.printer, 1)
+    new = _new_job(
+        request, shared.printer, options.to_dict(), source.sources, "received", None
+    )
+    job = await record_group_job(service, shared, new)
     await _accept(service, job, ())
     return []
 
@@ -339,7 +380,9 @@ async def _set_option(
     change = parse_options(argument)
     options = change.merged_over(PrintOptions.from_dict(job.options))
     job = await service.store.update_job(job.id, options=options.to_dict())
-    printer = await find_printer(service, request, "")
+    printer = await service.store.load_printer(
+        job.printer_id or 0
+    ) or await find_printer(service, request, "")
     return [await _card(service, request, job, printer)]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 from bot.catalogue import render
 from bot.core.adapter import ChatAdapter
@@ -55,9 +55,19 @@ class StatusReporter:
     def __init__(self, store: Store, adapters: Mapping[str, ChatAdapter]) -> None:
         self._store = store
         self._adapters = adapters
+        # Told of every event after the job's chat, e.g. to alert a printer owner.
+        self.observers: list[Callable[[JobRecord, StatusEvent], Awaitable[None]]] = []
 
     async def publish(self, job: JobRecord, event: StatusEvent) -> None:
         """Show ``event`` in the job's chat; a delivery failure never stops the job."""
+        await self._show(job, event)
+        for observer in self.observers:
+            try:
+                await observer(job, event)
+            except Exception:
+                logger.exception("Job %s observer failed on %s", job.id, event.phase)
+
+    async def _show(self, job: JobRecord, event: StatusEvent) -> None:
         adapter = self._adapters.get(job.platform)
         identity = await self._store.load_identity(job.identity_id)
         if adapter is None or identity is None:

@@ -24,6 +24,10 @@ EVERY_TABLE = {
     "audit_log",
     "groups",
     "shares",
+    "group_requests",
+    "invites",
+    "connect_codes",
+    "identity_links",
 }
 
 
@@ -57,6 +61,11 @@ async def _fill(store: SqliteStore, who: Identity, serial: str) -> None:
     await store.audit(who.id, "link", f"printer {printer.id}")
     group = await store.upsert_group("telegram", "-1", "Team")
     await store.add_share(group.id, printer.id, {})
+    await store.add_group_request(job.id, group.id, printer.id)
+    soon = datetime.now(UTC) + timedelta(minutes=5)
+    await store.save_invite(f"INV-{serial}", printer.id, who.id, soon)
+    await store.save_connect_code(f"CON-{serial}", who.id, soon)
+    await store.link_identities(who.id, who.id)
 
 
 async def test_forget_removes_every_row_about_the_identity_and_only_those(
@@ -85,6 +94,10 @@ async def test_forget_removes_every_row_about_the_identity_and_only_those(
         "audit_log": 2,
         "groups": 1,
         "shares": 1,
+        "group_requests": 1,
+        "invites": 1,
+        "connect_codes": 1,
+        "identity_links": 1,
     }
     assert before["printers"] == 2
     assert before["job_events"] == 4
