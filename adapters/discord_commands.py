@@ -28,6 +28,7 @@ from bot.core.commands import (
     LinkCommand,
     PrintCommand,
     PrintersCommand,
+    ReprintCommand,
     SettingsCommand,
     StatusCommand,
     UnlinkCommand,
@@ -219,13 +220,14 @@ def _personal_commands(run: Runner) -> list[AppCommand]:
 
     return [
         simple("link", LinkCommand),
-        simple("printers", PrintersCommand),
+        _printers_command(run),
         simple("jobs", JobsCommand),
         simple("forget", ForgetCommand),
         simple("help", HelpCommand),
         _unlink_command(run),
         _job_command(run, "status", StatusCommand),
         _job_command(run, "cancel", CancelCommand),
+        _job_command(run, "reprint", ReprintCommand, private=False),
         _settings_command(run),
     ]
 
@@ -245,8 +247,27 @@ def _unlink_command(run: Runner) -> AppCommand:
     return unlink
 
 
+def _printers_command(run: Runner) -> AppCommand:
+    @app_commands.command(name=_name("printers"), description=_description("printers"))
+    @app_commands.describe(action=_parameter("printers", "action"))
+    async def printers(
+        interaction: discord.Interaction,
+        action: app_commands.Range[str, 1, 200] | None = None,
+    ) -> None:
+        text = action or ""
+        await run(
+            interaction, lambda origin, _: PrintersCommand(origin, text), private=True
+        )
+
+    return printers
+
+
 def _job_command(
-    run: Runner, name: str, kind: type[StatusCommand] | type[CancelCommand]
+    run: Runner,
+    name: str,
+    kind: type[StatusCommand] | type[CancelCommand] | type[ReprintCommand],
+    *,
+    private: bool = True,
 ) -> AppCommand:
     @app_commands.command(name=_name(name), description=_description(name))
     @app_commands.describe(job=_parameter(name, "job"))
@@ -255,7 +276,7 @@ def _job_command(
         job: app_commands.Range[int, 1] | None = None,
     ) -> None:
         number = "" if job is None else str(job)
-        await run(interaction, lambda origin, _: kind(origin, number), private=True)
+        await run(interaction, lambda origin, _: kind(origin, number), private=private)
 
     return job_command
 

@@ -18,6 +18,7 @@ from bot.core.commands import (
     LinkCommand,
     PrintCommand,
     PrintersCommand,
+    ReprintCommand,
     SettingsCommand,
     StatusCommand,
     UnlinkCommand,
@@ -227,6 +228,7 @@ async def test_slash_print_in_a_dm_is_a_private_chat(
         ("link", {}, LinkCommand),
         ("unlink", {"printer": "Office"}, UnlinkCommand),
         ("printers", {}, PrintersCommand),
+        ("printers", {"action": "default Office"}, PrintersCommand),
         ("status", {"job": 3}, StatusCommand),
         ("jobs", {}, JobsCommand),
         ("cancel", {"job": 7}, CancelCommand),
@@ -253,6 +255,19 @@ async def test_personal_commands_defer_privately_and_make_their_command(
         assert str(argument) in vars(command).values()
     (callback,) = fake.calls_to("POST", "/callback")
     assert callback.body["data"]["flags"] & EPHEMERAL
+
+
+async def test_reprint_defers_publicly_with_the_job_number(
+    fake: FakeDiscord, adapter: DiscordAdapter, core: RecordingCore
+) -> None:
+    payload = fake.slash_interaction("reprint", {"job": 4})
+
+    command = await _command_after(fake, core, payload)
+
+    assert isinstance(command, ReprintCommand)
+    assert command.job == "4"
+    (callback,) = fake.calls_to("POST", "/callback")
+    assert not callback.body.get("data", {}).get("flags", 0) & EPHEMERAL
 
 
 async def test_context_menu_print_takes_the_message_attachments(
