@@ -230,3 +230,29 @@ async def test_album_asks_one_document_or_several_and_prints_the_choice(
     assert "2 pages" in done.text
     [record] = simulator.prints
     assert record.pages == 2
+
+
+async def test_link_asked_in_a_group_is_answered_in_private(
+    fake: FakeTelegram, runtime: Runtime
+) -> None:
+    group = fake.group_chat()
+    fake.private_chat(ADA)
+
+    fake.push_update(fake.message_update(group, ADA, text="/link"))
+    prompt = await _shown(fake, ADA, "link your Epson printer")
+
+    assert any("url" in button for button in prompt.buttons)
+    assert fake.bot_messages(group["id"]) == []
+
+
+async def test_group_member_without_a_private_chat_is_asked_to_open_one(
+    fake: FakeTelegram, runtime: Runtime
+) -> None:
+    group = fake.group_chat()
+
+    fake.push_update(fake.message_update(group, ADA, text="/link"))
+    await wait_until(lambda: bool(fake.bot_messages(group["id"])))
+
+    [notice] = fake.bot_messages(group["id"])
+    assert "t.me/chatprint_bot" in notice.text
+    assert notice.buttons == ()
