@@ -45,7 +45,9 @@ async def _start_adapters(
     if config.telegram.token is not None:
         from adapters.telegram import TelegramAdapter
 
-        telegram = TelegramAdapter(config.telegram, runtime.service)
+        telegram = TelegramAdapter(
+            config.telegram, runtime.service, public_url=config.web.public_url
+        )
         runtime.service.register(telegram)
         routes.extend(telegram.webhook_routes())
         await telegram.start()

@@ -391,8 +391,12 @@ async def _go(service: PrintService, request: Request, job: JobRecord) -> None:
     printer = await service.store.load_printer(job.printer_id or 0)
     if printer is not None:
         await _check_printer(service, printer, 1)
+    # The card becomes the job's status message where the chat can edit it.
     job = await service.store.update_job(
-        job.id, state="received", detail="confirmed on card"
+        job.id,
+        state="received",
+        detail="confirmed on card",
+        status_ref=request.origin.status_ref or job.status_ref,
     )
     await _accept(service, job, ())
 
@@ -406,7 +410,11 @@ async def _combine(
     service.limiter.check(request.identity.id, count=len(job.sources))
     first, *rest = job.sources
     head = await service.store.update_job(
-        job.id, state="received", sources=(first,), file_name=first.name
+        job.id,
+        state="received",
+        sources=(first,),
+        file_name=first.name,
+        status_ref=request.origin.status_ref or job.status_ref,
     )
     await _accept(service, head, ())
     printer = await service.store.load_printer(job.printer_id or 0)
