@@ -198,3 +198,20 @@ async def test_notification_path_is_not_guessable(runtime: Runtime) -> None:
         session.post(url, json={}) as response,
     ):
         assert response.status == 404
+
+
+async def test_oversized_notification_body_is_refused(runtime: Runtime) -> None:
+    url = runtime.url + notification_path(Secret(SECRET_KEY))
+
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url, data=b"x" * (256 * 1024)) as response,
+    ):
+        assert response.status == 413
+
+
+async def test_unknown_paths_show_no_listing_or_trace(runtime: Runtime) -> None:
+    status, body = await _get(f"{runtime.url}/../../etc/passwd")
+
+    assert status == 404
+    assert "Traceback" not in body
