@@ -351,18 +351,17 @@ class Approvals:
     # Telling people
 
     async def tell_requester(self, job: JobRecord, key: str, **params: object) -> None:
-        """Show the requester what became of their request, in the job's chat."""
+        """Show the requester what became of their request, in the job's chat.
+
+        A message of its own, not an edit of the job's status message: status
+        events are delivered beside the job and could overwrite it.
+        """
         identity = await self._store.load_identity(job.identity_id)
         if identity is None:
             return
-        fresh = await self._store.load_job(job.id) or job
         text = render(key, job.language, file=job.file_name, job=job.id, **params)
         target = ChatTarget(job.platform, job.chat_id, identity.user_id)
-        ref = await self._deliver(
-            target, OutgoingMessage(text), replace=fresh.status_ref
-        )
-        if ref is not None and ref != fresh.status_ref:
-            await self._store.update_job(job.id, status_ref=ref)
+        await self._deliver(target, OutgoingMessage(text))
 
     async def alert_owner(self, job: JobRecord, event: StatusEvent) -> None:
         """Tell a printer's owner privately that a job on it paused.

@@ -47,9 +47,7 @@ async def handle_connect(
     await service.store.audit(request.identity.id, "connect", f"identity {other.id}")
     logger.info("Identities %s and %s joined", other.id, request.identity.id)
     return [
-        request.reply(
-            "group.connected", private=True, platform=other.platform.title()
-        )
+        request.reply("group.connected", private=True, platform=other.platform.title())
     ]
 
 

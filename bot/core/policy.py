@@ -25,7 +25,7 @@ PERIODS = ("day", "week", "month")
 QUOTA_NAMES = (*PERIODS, *(f"group_{p}" for p in PERIODS))
 DEFAULT_EXPIRY_MINUTES = 24 * 60
 _HOURS = re.compile(r"^([0-9]{1,2}):([0-9]{2})-([0-9]{1,2}):([0-9]{2})$")
-_MENTION = re.compile(r"^<@!?([0-9]+)>$|^@?([0-9]+)$")
+_MENTION = re.compile(r"^<@!?([0-9]+)>$|^@?([A-Za-z0-9_.-]{1,64})$")
 _LIMITS = ("max_pages", "max_copies")
 _FLAGS = {
     "mono": ("mono", True),
@@ -176,6 +176,9 @@ def member_key(platform: str, user_id: str) -> str:
 
 def parse_member(text: str, platform: str) -> str:
     """Read a member id as typed or mentioned (``<@123>``, ``@123``, ``123``).
+
+    Adapters put the user id in place of a mention: a Telegram ``@username`` is
+    not an id and names nobody here.
 
     Raises:
         PolicyError: Not a user id.
