@@ -340,7 +340,35 @@ class Approvals:
             await self._release(job, "allowed hours began")
         return 1
 
+    async def notify_unannounced(self) -> int:
+        """Show approvers the held requests a crash kept them from seeing.
+
+        Returns:
+            How many requests were announced again.
+        """
+        count = 0
+        for job in await self._store.load_unfinished_jobs():
+            request = await self._store.load_group_request(job.id)
+            if job.state != "held" or request is None or request.notices:
+                continue
+            if request.status != "pending" or request.expires_at is None:
+                continue
+            printer, policy = await self._printer_policy(request)
+            requester = await self._store.load_identity(job.identity_id)
+            name = requester.display_name if requester else "?"
+            preview = await _preview(job)
+            notices = await self._notify(
+                job, printer, policy, name, preview, request.expires_at
+            )
+            await self._store.update_group_request(job.id, notices=notices)
+            count += 1
+        return count
+
     async def _sweep_forever(self) -> None:
+        try:
+            await self.notify_unannounced()
+        except Exception:
+            logger.exception("Held requests could not be announced again")
         while True:
             try:
                 await self.sweep()

@@ -234,6 +234,11 @@ def _set_members(policy: Policy, value: str, platform: str) -> Policy:
     return dataclasses.replace(policy, members=members)
 
 
+def _set_approvers(policy: Policy, value: str, platform: str) -> Policy:
+    approvers = tuple(parse_member(m, platform) for m in value.split(",") if m)
+    return dataclasses.replace(policy, approvers=approvers)
+
+
 def _set_hours(policy: Policy, value: str, platform: str) -> Policy:
     if value in ("any", "none", "off"):
         return dataclasses.replace(policy, hours=None)
@@ -278,6 +283,7 @@ _SETTERS: dict[str, Setter] = {
     "auto": _set_auto,
     "who": _set_who,
     "members": _set_members,
+    "approvers": _set_approvers,
     "hours": _set_hours,
     "tz": _set_timezone,
     "outside": _choice("outside", ("wait", "refuse")),

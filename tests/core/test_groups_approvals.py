@@ -160,3 +160,41 @@ async def test_held_request_survives_a_restart_and_prints_when_approved(
         await room.wait_for_text("Done:")
 
     assert len(simulator.prints) == 1
+
+
+async def test_private_approvals_go_to_the_owner_and_are_decided_there(
+    linked: Runtime, room: ChatRoom, simulator: Simulator, tmp_path: Path
+) -> None:
+    await share(linked, room, "approvals=private")
+    await linked.service.handle(
+        group_print(room, "bob", write_pdf(tmp_path / "note.pdf"))
+    )
+    await room.wait_for(lambda: bool(approval_messages(room)))
+    [approval] = approval_messages(room)
+
+    action = button(approval, "approve").action or ""
+    await linked.service.handle(ButtonCommand(room.origin("alice"), action=action))
+    await room.wait_for_text("Done:")
+
+    assert approval.target.chat_id == approval.target.user_id == "alice"
+    assert approval.message.private
+    assert len(simulator.prints) == 1
+
+
+async def test_approvers_who_missed_a_request_in_a_crash_see_it_after_restart(
+    linked: Runtime, room: ChatRoom, config: Config, tmp_path: Path
+) -> None:
+    await _held(linked, room, tmp_path)
+    [job] = await linked.store.load_unfinished_jobs()
+    await linked.store.update_group_request(job.id, notices=())
+    await linked.close()
+    room.shown.clear()
+
+    async with Runtime(config) as again:
+        again.service.register(room)
+        await again.serve()
+        await room.wait_for(lambda: bool(approval_messages(room)))
+        request = await again.store.load_group_request(job.id)
+
+    assert request is not None
+    assert len(request.notices) == 1

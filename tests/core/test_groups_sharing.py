@@ -12,6 +12,7 @@ from bot.core.commands import (
     InviteCommand,
     JobsCommand,
     JoinCommand,
+    PolicyCommand,
     ReprintCommand,
     ShareCommand,
     UnshareCommand,
@@ -237,3 +238,31 @@ async def test_a_connect_code_works_once_and_not_on_the_same_platform(
     assert "not valid" in same[0].text
     assert "now connected" in first[0].text
     assert "not valid" in second[0].text
+
+
+async def test_sharing_with_a_discord_server_serves_each_of_its_channels(
+    runtime: Runtime, simulator: Simulator, tmp_path: Path
+) -> None:
+    discord = ChatRoom("discord")
+    runtime.service.register(discord)
+    await follow_link(runtime, discord, "alice")
+    owner = group_origin(discord, "alice", chat="general", server_id="5")
+    await runtime.service.handle(ShareCommand(owner))
+    await runtime.service.handle(
+        PolicyCommand(
+            group_origin(discord, "alice", server_id="5"), argument="auto=all"
+        )
+    )
+
+    pdf = write_pdf(tmp_path / "a.pdf")
+    await runtime.service.handle(
+        group_print(discord, "bob", pdf, chat="homework", server_id="5")
+    )
+    await discord.wait_for_text("Done:")
+    other = await runtime.service.handle(
+        group_print(discord, "bob", pdf, chat="homework", server_id="6")
+    )
+
+    assert await runtime.store.find_group("discord", "server:5") is not None
+    assert "/link" in other[0].text
+    assert len(simulator.prints) == 1
