@@ -126,9 +126,11 @@ class Approvals:
             return await self._wait_for_hours(job, policy, now)
         if not manager and policy.auto_pages is not None and total > policy.auto_pages:
             return await self._hold(job, printer, policy, requester, now)
-        await self._store.decide_group_request(
+        if not await self._store.decide_group_request(
             job.id, expected=("new",), status="approved"
-        )
+        ):
+            # Denied by the owner while it was being prepared.
+            raise RequestRefused("request was decided", key="group.refused.decided")
         return job
 
     async def _check_limits(

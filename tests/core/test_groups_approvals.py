@@ -198,3 +198,21 @@ async def test_approvers_who_missed_a_request_in_a_crash_see_it_after_restart(
 
     assert request is not None
     assert len(request.notices) == 1
+
+
+async def test_the_expiry_sweep_runs_again_after_a_restart(
+    linked: Runtime, room: ChatRoom, config: Config, tmp_path: Path
+) -> None:
+    await _held(linked, room, tmp_path)
+    await linked.close()
+    later = datetime.now(UTC) + timedelta(days=2)
+
+    async with Runtime(config) as again:
+        again.service.approvals.clock = lambda: later
+        again.service.register(room)
+        await again.serve()
+        told = await room.wait_for_text("not approved in time")
+        unfinished = await again.store.load_unfinished_jobs()
+
+    assert "essay.pdf" in told
+    assert unfinished == []
