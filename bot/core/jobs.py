@@ -134,9 +134,10 @@ class JobRunner:
             event.set()
 
     async def wait_idle(self) -> None:
-        """Wait until no job is being driven (the demo exits after this)."""
+        """Wait until no job is being driven and its chat is told (the demo exits)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)
+        await self._reporter.flush()
 
     async def close(self) -> None:
         """Stop driving jobs; they resume from their recorded state next start."""

@@ -299,8 +299,10 @@ async def _accept(
         printer=printer.name if printer else "",
         cancellable=True,
     )
-    await service.reporter.publish(job, event)
+    # The job starts first: fetching the file need not wait for the chat to
+    # show "accepted", which is still queued before any later status.
     service.runner.start_job(job.id, attachments)
+    await service.reporter.publish(job, event)
 
 
 async def _card(

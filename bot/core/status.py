@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
@@ -46,6 +47,11 @@ def status_message(event: StatusEvent, language: str) -> OutgoingMessage:
 class StatusReporter:
     """Sends each job's status to its chat, editing one message in place.
 
+    Delivery runs beside the job, one queue per job: a chat that is slow to answer
+    delays only its own messages, never the print call. When a job moves faster
+    than its chat answers, the chat shows the latest event and skips the ones in
+    between (each would only have replaced the last); observers see every event.
+
     Args:
         store: Where each job's status message reference is kept, so the same
             message is edited again after a restart.
@@ -57,10 +63,46 @@ class StatusReporter:
         self._adapters = adapters
         # Told of every event after the job's chat, e.g. to alert a printer owner.
         self.observers: list[Callable[[JobRecord, StatusEvent], Awaitable[None]]] = []
+        self._queued: dict[int, list[tuple[JobRecord, StatusEvent]]] = {}
+        self._senders: dict[int, asyncio.Task[None]] = {}
+        self._refs: dict[int, str] = {}
 
     async def publish(self, job: JobRecord, event: StatusEvent) -> None:
-        """Show ``event`` in the job's chat; a delivery failure never stops the job."""
-        await self._show(job, event)
+        """Queue ``event`` for the job's chat; a delivery failure never stops the job.
+
+        ``accepted`` is shown before this returns, since it answers the request
+        (adapters count on it); later events are delivered beside the job.
+        """
+        self._queued.setdefault(job.id, []).append((job, event))
+        sender = self._senders.get(job.id)
+        if sender is None:
+            sender = asyncio.create_task(self._send(job.id), name=f"status-{job.id}")
+            self._senders[job.id] = sender
+        if event.phase is Phase.ACCEPTED:
+            await sender
+
+    async def flush(self) -> None:
+        """Wait until every queued event has been delivered (or given up on)."""
+        while self._senders:
+            await asyncio.gather(*list(self._senders.values()), return_exceptions=True)
+
+    async def close(self) -> None:
+        """Stop delivering; events still queued are dropped."""
+        senders = list(self._senders.values())
+        for sender in senders:
+            sender.cancel()
+        await asyncio.gather(*senders, return_exceptions=True)
+
+    async def _send(self, job_id: int) -> None:
+        try:
+            while queued := self._queued.pop(job_id, None):
+                await self._show(*queued[-1])
+                for job, event in queued:
+                    await self._observe(job, event)
+        finally:
+            self._senders.pop(job_id, None)
+
+    async def _observe(self, job: JobRecord, event: StatusEvent) -> None:
         for observer in self.observers:
             try:
                 await observer(job, event)
@@ -75,12 +117,15 @@ class StatusReporter:
             return
         target = ChatTarget(job.platform, job.chat_id, identity.user_id)
         message = status_message(event, job.language)
+        shown = self._refs.pop(job.id, job.status_ref)
         try:
-            ref = await adapter.deliver(target, message, replace=job.status_ref)
+            ref = await adapter.deliver(target, message, replace=shown)
         except Exception:
             logger.exception(
                 "Job %s status %s could not be delivered", job.id, event.phase
             )
-            return
-        if ref is not None and ref != job.status_ref:
+            ref = shown
+        if ref is not None and not event.phase.is_final:
+            self._refs[job.id] = ref
+        if ref is not None and ref != shown:
             await self._store.update_job(job.id, status_ref=ref)
