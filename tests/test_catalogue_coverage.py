@@ -14,7 +14,9 @@ from bot.core.status import status_text
 from bot.epson.models import JobStatus
 
 ROOT = Path(__file__).resolve().parents[1]
-_LITERAL_KEY = re.compile(r"""(?:default_key\s*=|\bkey=)\s*"([a-z_]+(?:\.[a-z_]+)+)\"""")
+_LITERAL_KEY = re.compile(
+    r"""(?:default_key\s*=|\bkey=)\s*"([a-z_]+(?:\.[a-z_]+)+)\""""
+)
 CAPABILITY_REASONS = (
     "color_mode",
     "paper_size",
@@ -47,7 +49,12 @@ def test_every_literal_key_in_the_code_is_in_the_catalogue() -> None:
 @pytest.mark.parametrize("phase", [p for p in Phase if p is not Phase.PAUSED])
 def test_every_status_event_renders(phase: Phase, language: str) -> None:
     event = StatusEvent(
-        7, phase, "plan.pdf", "Office", reason="epson.job_error", pages=3,
+        7,
+        phase,
+        "plan.pdf",
+        "Office",
+        reason="epson.job_error",
+        pages=3,
         params={"when": "2026-12-24 09:00"},
     )
 
@@ -69,7 +76,8 @@ def test_every_pause_reason_renders(status: JobStatus, language: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "state", sorted(FINAL_STATES | IDLE_STATES | ACTIVE_AT_EPSON | {"received", "prepared"})
+    "state",
+    sorted(FINAL_STATES | IDLE_STATES | ACTIVE_AT_EPSON | {"received", "prepared"}),
 )
 def test_every_job_state_has_a_line(state: str) -> None:
     assert catalogue.has_key(f"jobs.state.{state}")

@@ -64,7 +64,8 @@ def test_bad_configuration_is_named_in_one_line(
     error = capsys.readouterr().err.strip()
     assert status == 2
     assert named in error
-    assert "Traceback" not in error and "\n" not in error
+    assert "Traceback" not in error
+    assert "\n" not in error
 
 
 async def test_simulator_command_serves_epson_connect(tmp_path: Path) -> None:
