@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from pypdf import PageObject, PasswordType, PdfReader, PdfWriter, Transformation
 
@@ -18,11 +20,23 @@ MAX_PDF_PAGES = 500
 NUP_GAP_MM = 4.0
 
 
-def open_pdf(path: Path) -> PdfReader:
+@contextmanager
+def reading_pdf(path: Path) -> Iterator[PdfReader]:
+    """Open the PDF at ``path`` as :func:`open_pdf` does, reading it from disk.
+
+    pypdf reads a file given by name into memory whole; given an open file it
+    reads only the parts it needs, so a 19 MB scan costs kilobytes to check.
+    """
+    with path.open("rb") as handle:
+        yield open_pdf(handle)
+
+
+def open_pdf(path: Path | BinaryIO) -> PdfReader:
     """Open a PDF that must be readable, unlocked and of an acceptable length.
 
     A PDF locked only by an owner password (no password needed to open) is
     unlocked in memory; the caller writes a copy when it needs the file itself.
+    Prefer :func:`reading_pdf` for files that may be large.
 
     Raises:
         CorruptFile: The file does not parse as a PDF or has no pages.
@@ -58,7 +72,8 @@ def count_pages(path: Path) -> int:
     Raises:
         CorruptFile, EncryptedPdf, TooManyPages: As :func:`open_pdf`.
     """
-    return len(open_pdf(path).pages)
+    with reading_pdf(path) as reader:
+        return len(reader.pages)
 
 
 def write_unlocked(reader: PdfReader, work_dir: Path) -> Path:
@@ -90,11 +105,9 @@ def write_selection(
     """
     if nup not in (1, 2, 4):
         raise ValueError(f"nup must be 1, 2 or 4, not {nup}")
-    reader = open_pdf(src)
-    chosen = list(_chosen_pages(reader, pages))
-
     dest = output_path(work_dir, ".pdf")
-    with removed_on_error(dest):
+    with reading_pdf(src) as reader, removed_on_error(dest):
+        chosen = list(_chosen_pages(reader, pages))
         writer = PdfWriter()
         placed = [writer.add_page(page) for page in chosen]
         if nup > 1:

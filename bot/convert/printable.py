@@ -106,9 +106,9 @@ def _convert_locally(
 
 def _from_pdf(src: Path, work_dir: Path) -> Printable:
     """Keep a readable PDF; an owner-locked one is saved unlocked."""
-    reader = pdf.open_pdf(src)
-    path = pdf.write_unlocked(reader, work_dir) if reader.is_encrypted else src
-    return Printable(path, "pdf", len(reader.pages), FileKind.PDF)
+    with pdf.reading_pdf(src) as reader:
+        path = pdf.write_unlocked(reader, work_dir) if reader.is_encrypted else src
+        return Printable(path, "pdf", len(reader.pages), FileKind.PDF)
 
 
 def _from_image(
