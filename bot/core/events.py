@@ -15,6 +15,7 @@ class Phase(StrEnum):
     WAITING = "waiting"
     PRINTING = "printing"
     PAUSED = "paused"
+    HELD = "held"
     SCHEDULED = "scheduled"
     COMPLETED = "completed"
     CANCELED = "canceled"

@@ -58,7 +58,14 @@ _FINAL_BY_STATUS = {
     JobStatus.EXPIRED: ("expired", Phase.EXPIRED),
 }
 _CANCELLABLE = frozenset(
-    {Phase.ACCEPTED, Phase.CONVERTING, Phase.UPLOADING, Phase.WAITING, Phase.SCHEDULED}
+    {
+        Phase.ACCEPTED,
+        Phase.CONVERTING,
+        Phase.UPLOADING,
+        Phase.WAITING,
+        Phase.SCHEDULED,
+        Phase.HELD,
+    }
 )
 
 
@@ -216,6 +223,8 @@ class JobRunner:
         if job.state == "prepared":
             if self._gate is not None:
                 job = await self._gate(job)
+                if job.state == "held":
+                    await self._emit(job, Phase.HELD)
                 if job.state != "prepared":
                     return job
             return await self._create(job)
