@@ -26,6 +26,7 @@ from adapters.discord_commands import (
     install_commands,
 )
 from adapters.discord_files import AttachmentFetcher
+from adapters.discord_group_commands import install_group_commands
 from adapters.discord_messages import (
     ChannelRef,
     interaction_ref,
@@ -158,6 +159,7 @@ class DiscordAdapter:
         )
         tree = app_commands.CommandTree(client)
         install_commands(tree, self._run)
+        install_group_commands(tree, self._run)
         tree.on_error = self._on_tree_error  # type: ignore[method-assign]
         client.event(self._make_interaction_listener())
         self._client = client
@@ -286,6 +288,8 @@ class DiscordAdapter:
             is_group=interaction.guild_id is not None,
             chat_title=guild.name if guild is not None else "",
             status_ref=interaction_ref(interaction.id),
+            server_id=str(interaction.guild_id or ""),
+            roles=_role_ids(user),
         )
 
     async def _answer(
@@ -485,6 +489,13 @@ class DiscordAdapter:
         if self._client is None:
             raise RuntimeError("the Discord adapter is not started: call start()")
         return self._client
+
+
+def _role_ids(user: discord.User | discord.Member) -> tuple[str, ...]:
+    """A server member's role ids (with @everyone's); none outside a server."""
+    if not isinstance(user, discord.Member):
+        return ()
+    return tuple(str(role.id) for role in user.roles)
 
 
 def _report_connection_end(runner: asyncio.Task[None]) -> None:

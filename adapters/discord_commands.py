@@ -74,32 +74,34 @@ class CatalogueTranslator(app_commands.Translator):
         return catalogue.render(key, language)
 
 
-def _text(key: str, default: str) -> locale_str:
+def catalogue_text(key: str, default: str) -> locale_str:
     """A catalogue string in English (``default`` while the key is missing)."""
     english = catalogue.render(key, "en") if catalogue.has_key(key) else default
     return locale_str(english, key=key)
 
 
-def _name(command: str) -> locale_str:
+def command_name(command: str) -> locale_str:
     """A command's English name, localized when the catalogue names it."""
     return locale_str(command, key=f"command.{command}.name")
 
 
-def _description(command: str) -> locale_str:
-    return _text(f"command.{command}.description", command)
+def command_description(command: str) -> locale_str:
+    """A command's description from ``command.<name>.description``."""
+    return catalogue_text(f"command.{command}.description", command)
 
 
-def _parameter(command: str, parameter: str) -> locale_str:
+def parameter_description(command: str, parameter: str) -> locale_str:
     """A parameter's description: its own key, else the print option's label."""
     own = f"command.{command}.{parameter}"
     if catalogue.has_key(own):
-        return _text(own, parameter)
-    return _text(f"option.label.{parameter.rstrip('23')}", parameter)
+        return catalogue_text(own, parameter)
+    return catalogue_text(f"option.label.{parameter.rstrip('23')}", parameter)
 
 
-def _choices(option: str, values: Sequence[str]) -> list[Choice[str]]:
+def catalogue_choices(prefix: str, values: Sequence[str]) -> list[Choice[str]]:
+    """Choices named by the catalogue keys ``<prefix>.<value>``."""
     return [
-        Choice(name=_text(f"option.value.{option}.{value}", value), value=value)
+        Choice(name=catalogue_text(f"{prefix}.{value}", value), value=value)
         for value in values
     ]
 
@@ -138,14 +140,18 @@ def install_commands(
 
 
 def _print_command(run: Runner) -> AppCommand:
-    @app_commands.command(name=_name("print"), description=_description("print"))
-    @app_commands.describe(**{p: _parameter("print", p) for p in _PRINT_PARAMETERS})
+    @app_commands.command(
+        name=command_name("print"), description=command_description("print")
+    )
+    @app_commands.describe(
+        **{p: parameter_description("print", p) for p in _PRINT_PARAMETERS}
+    )
     @app_commands.choices(
-        color=_choices("color", ("color", "mono")),
-        duplex=_choices("duplex", ("none", "long", "short")),
+        color=catalogue_choices("option.value.color", ("color", "mono")),
+        duplex=catalogue_choices("option.value.duplex", ("none", "long", "short")),
         paper=_paper_choices(),
-        quality=_choices("quality", ("draft", "normal", "high")),
-        mode=_choices("mode", ("document", "photo")),
+        quality=catalogue_choices("option.value.quality", ("draft", "normal", "high")),
+        mode=catalogue_choices("option.value.mode", ("document", "photo")),
     )
     async def print_files(
         interaction: discord.Interaction,
@@ -196,7 +202,9 @@ _PRINT_PARAMETERS = (
 
 
 def _print_message_command(run: Runner) -> app_commands.ContextMenu:
-    @app_commands.context_menu(name=_text("command.print_message.name", "Print"))
+    @app_commands.context_menu(
+        name=catalogue_text("command.print_message.name", "Print")
+    )
     async def print_message(
         interaction: discord.Interaction, message: discord.Message
     ) -> None:
@@ -212,7 +220,9 @@ def _personal_commands(run: Runner) -> list[AppCommand]:
     """The commands whose answers only the asking user sees."""
 
     def simple(name: str, kind: Callable[[Origin], Command]) -> AppCommand:
-        @app_commands.command(name=_name(name), description=_description(name))
+        @app_commands.command(
+            name=command_name(name), description=command_description(name)
+        )
         async def callback(interaction: discord.Interaction) -> None:
             await run(interaction, lambda origin, _: kind(origin), private=True)
 
@@ -233,8 +243,10 @@ def _personal_commands(run: Runner) -> list[AppCommand]:
 
 
 def _unlink_command(run: Runner) -> AppCommand:
-    @app_commands.command(name=_name("unlink"), description=_description("unlink"))
-    @app_commands.describe(printer=_parameter("unlink", "printer"))
+    @app_commands.command(
+        name=command_name("unlink"), description=command_description("unlink")
+    )
+    @app_commands.describe(printer=parameter_description("unlink", "printer"))
     async def unlink(
         interaction: discord.Interaction,
         printer: app_commands.Range[str, 1, 100] | None = None,
@@ -248,8 +260,10 @@ def _unlink_command(run: Runner) -> AppCommand:
 
 
 def _printers_command(run: Runner) -> AppCommand:
-    @app_commands.command(name=_name("printers"), description=_description("printers"))
-    @app_commands.describe(action=_parameter("printers", "action"))
+    @app_commands.command(
+        name=command_name("printers"), description=command_description("printers")
+    )
+    @app_commands.describe(action=parameter_description("printers", "action"))
     async def printers(
         interaction: discord.Interaction,
         action: app_commands.Range[str, 1, 200] | None = None,
@@ -269,8 +283,10 @@ def _job_command(
     *,
     private: bool = True,
 ) -> AppCommand:
-    @app_commands.command(name=_name(name), description=_description(name))
-    @app_commands.describe(job=_parameter(name, "job"))
+    @app_commands.command(
+        name=command_name(name), description=command_description(name)
+    )
+    @app_commands.describe(job=parameter_description(name, "job"))
     async def job_command(
         interaction: discord.Interaction,
         job: app_commands.Range[int, 1] | None = None,
@@ -282,8 +298,10 @@ def _job_command(
 
 
 def _settings_command(run: Runner) -> AppCommand:
-    @app_commands.command(name=_name("settings"), description=_description("settings"))
-    @app_commands.describe(options=_parameter("settings", "options"))
+    @app_commands.command(
+        name=command_name("settings"), description=command_description("settings")
+    )
+    @app_commands.describe(options=parameter_description("settings", "options"))
     async def settings(
         interaction: discord.Interaction,
         options: app_commands.Range[str, 1, 1000] | None = None,

@@ -186,11 +186,16 @@ class FakeDiscord:
         user_id: str | None = None,
         locale: str = "en-US",
         in_guild: bool = True,
+        roles: tuple[str, ...] = (),
     ) -> wire.Asker:
-        """Who triggers an interaction (alice in the guild by default)."""
+        """Who triggers an interaction (alice in the guild by default).
+
+        ``roles`` are the member's role ids in the guild (``world.role_id`` is
+        the one role the guild has besides @everyone).
+        """
         person = user_id or self.world.user_id
         channel = "" if in_guild else self._dm_channel(person)["id"]
-        return wire.Asker(person, self._name(person), locale, in_guild, channel)
+        return wire.Asker(person, self._name(person), locale, in_guild, channel, roles)
 
     def _name(self, user_id: str) -> str:
         return "bob" if user_id == self.world.other_user_id else "alice"

@@ -107,11 +107,13 @@ def application(world: World) -> Payload:
     }
 
 
-def member(world: World, user_id: str, name: str) -> Payload:
-    """A guild member (the user inside ``member.user``)."""
+def member(
+    world: World, user_id: str, name: str, roles: tuple[str, ...] = ()
+) -> Payload:
+    """A guild member (the user inside ``member.user``) with role ids ``roles``."""
     return {
         "user": user(user_id, name),
-        "roles": [],
+        "roles": list(roles),
         "joined_at": now_iso(),
         "deaf": False,
         "mute": False,
@@ -302,6 +304,7 @@ class Asker:
     locale: str = "en-US"
     in_guild: bool = True
     dm_channel_id: str = ""
+    roles: tuple[str, ...] = ()
 
 
 def interaction(
@@ -339,7 +342,7 @@ def _place(world: World, asker: Asker) -> Payload:
             "guild_locale": "en-US",
             "channel_id": world.channel_id,
             "channel": text_channel(world),
-            "member": member(world, asker.user_id, asker.name),
+            "member": member(world, asker.user_id, asker.name, asker.roles),
             "context": 0,
             "authorizing_integration_owners": {"0": world.guild_id},
         }
