@@ -2,7 +2,8 @@
 
 A message reference is ``"{chat_id}:{message_id}"``. The outbox remembers what
 each recent message shows, so a status that did not change costs no request, and
-it treats Telegram's "message is not modified" as the success it is.
+it treats Telegram's "message is not modified" as the success it is. A photo
+(an approval card with its preview) is edited by its caption and buttons.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ MAX_CALLBACK_DATA = 64
 REMEMBERED = 2000
 BUTTONS_PER_ROW = 2
 LONG_ACTION_PREFIX = "~"
+# Telegram's answer to editMessageText on a photo or a document.
+NO_TEXT = "there is no text in the message to edit"
 
 T = TypeVar("T")
 
@@ -111,28 +114,41 @@ class TelegramOutbox:
     async def _edit(self, ref: str, message: OutgoingMessage) -> bool:
         if message.image is not None:
             return False
-        wanted = _Shown(_clip(message.text, MAX_TEXT), message.buttons)
         shown = self._shown.get(ref)
+        wanted = _as_shown(message, is_photo=shown is not None and shown.is_photo)
         if shown == wanted:
             return True
-        if shown is not None and shown.is_photo:
-            return False
-        chat_id, message_id = parse_ref(ref)
         try:
-            await self._bot.edit_message_text(
-                wanted.text,
-                chat_id=chat_id,
-                message_id=message_id,
-                reply_markup=self._keyboard(message.buttons),
-            )
+            await self._request_edit(ref, wanted)
         except BadRequest as exc:
-            if "not modified" not in str(exc).lower():
+            reason = str(exc).lower()
+            if NO_TEXT in reason and not wanted.is_photo:
+                # A photo forgotten since a restart (an approval card): its
+                # caption is what can be edited.
+                self._remember(ref, _Shown("", (), is_photo=True))
+                return await self._edit(ref, message)
+            if "not modified" not in reason:
                 logger.warning(
                     "Message %s cannot be edited (%s); sending anew", ref, exc
                 )
                 return False
         self._remember(ref, wanted)
         return True
+
+    async def _request_edit(self, ref: str, wanted: _Shown) -> None:
+        chat_id, message_id = parse_ref(ref)
+        keyboard = self._keyboard(wanted.buttons)
+        if wanted.is_photo:
+            await self._bot.edit_message_caption(
+                chat_id=chat_id,
+                message_id=message_id,
+                caption=wanted.text,
+                reply_markup=keyboard,
+            )
+            return
+        await self._bot.edit_message_text(
+            wanted.text, chat_id=chat_id, message_id=message_id, reply_markup=keyboard
+        )
 
     async def _send(self, chat_id: int, message: OutgoingMessage) -> str:
         keyboard = self._keyboard(message.buttons)
@@ -188,6 +204,11 @@ def _bounded_put(cache: OrderedDict[str, T], key: str, value: T) -> None:
     cache.move_to_end(key)
     while len(cache) > REMEMBERED:
         cache.popitem(last=False)
+
+
+def _as_shown(message: OutgoingMessage, *, is_photo: bool) -> _Shown:
+    limit = MAX_CAPTION if is_photo else MAX_TEXT
+    return _Shown(_clip(message.text, limit), message.buttons, is_photo=is_photo)
 
 
 def _clip(text: str, limit: int) -> str:

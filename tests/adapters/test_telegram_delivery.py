@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from telegram.error import BadRequest
 
 from adapters.telegram import TelegramAdapter
 from bot import catalogue
@@ -131,15 +132,20 @@ async def test_message_that_cannot_be_edited_is_sent_anew(
     assert fake.messages[ADA["id"]][_message_id(ref)].text == "Printing"
 
 
+def _preview(tmp_path: Path) -> Path:
+    preview = tmp_path / "page1.png"
+    Image.new("RGB", (60, 80), "white").save(preview)
+    return preview
+
+
 async def test_message_with_an_image_is_sent_as_a_photo_with_caption(
     fake: FakeTelegram, adapter: TelegramAdapter, tmp_path: Path
 ) -> None:
-    preview = tmp_path / "page1.png"
-    Image.new("RGB", (60, 80), "white").save(preview)
-    message = OutgoingMessage("Page 1 of 3", image=preview, buttons=(CANCEL,))
+    message = OutgoingMessage(
+        "Page 1 of 3", image=_preview(tmp_path), buttons=(CANCEL,)
+    )
 
     ref = await adapter.deliver(ADA_CHAT, message)
-    later = await adapter.deliver(ADA_CHAT, OutgoingMessage("Printing"), replace=ref)
 
     shown = fake.messages[ADA["id"]][_message_id(ref)]
     assert (shown.kind, shown.text, shown.labels) == (
@@ -147,8 +153,71 @@ async def test_message_with_an_image_is_sent_as_a_photo_with_caption(
         "Page 1 of 3",
         ("Cancel",),
     )
-    assert later != ref
+
+
+async def test_replacing_a_photo_edits_its_caption_and_removes_the_buttons(
+    fake: FakeTelegram, adapter: TelegramAdapter, tmp_path: Path
+) -> None:
+    card = OutgoingMessage("Approve?", image=_preview(tmp_path), buttons=(CANCEL,))
+    ref = await adapter.deliver(ADA_CHAT, card)
+
+    later = await adapter.deliver(ADA_CHAT, OutgoingMessage("Approved"), replace=ref)
+
+    assert later == ref
+    shown = fake.messages[ADA["id"]][_message_id(ref)]
+    assert (shown.kind, shown.text, shown.labels, shown.edited) == (
+        "photo",
+        "Approved",
+        (),
+        True,
+    )
     assert fake.calls_to("editMessageText") == []
+    assert len(fake.bot_messages(ADA["id"])) == 1
+
+
+async def test_photo_forgotten_since_a_restart_still_gets_its_caption_edited(
+    fake: FakeTelegram, core: RecordingCore, tmp_path: Path
+) -> None:
+    card = OutgoingMessage("Approve?", image=_preview(tmp_path), buttons=(CANCEL,))
+    async with running_adapter(fake, core) as before:
+        ref = await before.deliver(ADA_CHAT, card)
+
+    async with running_adapter(fake, core) as after:
+        later = await after.deliver(ADA_CHAT, OutgoingMessage("Expired"), replace=ref)
+
+    assert later == ref
+    assert fake.messages[ADA["id"]][_message_id(ref)].text == "Expired"
+    assert len(fake.calls_to("editMessageCaption")) == 1
+
+
+async def test_same_caption_again_costs_no_request(
+    fake: FakeTelegram, adapter: TelegramAdapter, tmp_path: Path
+) -> None:
+    card = OutgoingMessage("Approve?", image=_preview(tmp_path), buttons=(CANCEL,))
+    ref = await adapter.deliver(ADA_CHAT, card)
+    await adapter.deliver(ADA_CHAT, OutgoingMessage("Denied"), replace=ref)
+
+    again = await adapter.deliver(ADA_CHAT, OutgoingMessage("Denied"), replace=ref)
+
+    assert again == ref
+    assert len(fake.calls_to("editMessageCaption")) == 1
+
+
+async def test_fake_refuses_a_caption_edit_that_changes_nothing_or_has_no_media(
+    fake: FakeTelegram, adapter: TelegramAdapter, tmp_path: Path
+) -> None:
+    bot = adapter._outbox._bot  # type: ignore[union-attr]
+    photo = await adapter.deliver(
+        ADA_CHAT, OutgoingMessage("Hi", image=_preview(tmp_path))
+    )
+    text = await adapter.deliver(ADA_CHAT, OutgoingMessage("Plain"))
+
+    with pytest.raises(BadRequest, match="not modified"):
+        await bot.edit_message_caption(ADA["id"], _message_id(photo), caption="Hi")
+    with pytest.raises(BadRequest, match="no caption"):
+        await bot.edit_message_caption(ADA["id"], _message_id(text), caption="Hi")
+    with pytest.raises(BadRequest, match=r"(?i)message identifier is not specified"):
+        await bot.edit_message_caption(caption="Hi", inline_message_id=None)
 
 
 async def test_private_answer_to_a_group_goes_to_the_users_private_chat(
@@ -211,6 +280,20 @@ async def test_start_publishes_the_command_menu_in_english_and_chinese(
     assert chinese["print"] == catalogue.render("command.print.description", "zh-TW")
     assert menus[""] == menus["en"]
     assert menus["en"][0]["command"] == "print"
+
+
+async def test_menu_offers_the_group_commands_with_their_catalogue_descriptions(
+    fake: FakeTelegram, adapter: TelegramAdapter
+) -> None:
+    group_commands = ("share", "unshare", "invite", "join", "policy", "approvers")
+    more = ("pause", "resume", "usage", "connect", "reprint")
+
+    chinese = {c["command"]: c["description"] for c in fake.commands["zh"]}
+
+    for name in (*group_commands, *more):
+        wanted = catalogue.render(f"command.{name}.description", "zh-TW")
+        assert chinese[name] == wanted, name
+    assert "start" not in chinese
 
 
 async def test_private_answer_from_a_group_edits_the_private_message_it_replaces(

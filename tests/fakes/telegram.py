@@ -211,11 +211,14 @@ class FakeTelegram:
         photo: list[PhotoSizePayload] | None = None,
         reply_to: int | None = None,
         media_group_id: str | None = None,
+        text_mentions: Sequence[tuple[str, UserPayload]] = (),
     ) -> UpdatePayload:
         """A new message from ``sender`` in ``chat``, wrapped in an update.
 
         Args:
             reply_to: The id of an earlier message in the chat it replies to.
+            text_mentions: Names in the text or caption that mention a person
+                without a username, as ``(name, person)``.
         """
         message = payloads.message(
             self._state.next_message_id(chat["id"]),
@@ -232,6 +235,7 @@ class FakeTelegram:
             message["media_group_id"] = media_group_id
         if reply_to is not None:
             message["reply_to_message"] = self._state.quoted(chat["id"], reply_to)
+        _add_text_mentions(message, text_mentions)
         self._state.store(message, from_bot=False)
         self._state.users.add(sender["id"])
         return {"update_id": self._state.next_update_id(), "message": message}
@@ -456,6 +460,24 @@ def _default_description(error_code: int, retry_after: int | None) -> str:
     if error_code == 400:
         return "Bad Request: injected failure"
     return f"Internal Server Error: injected failure {error_code}"
+
+
+def _add_text_mentions(
+    message: MessagePayload, mentions: Sequence[tuple[str, UserPayload]]
+) -> None:
+    if not mentions:
+        return
+    in_text = "text" in message
+    text = message.get("text", message.get("caption", ""))
+    marked = [payloads.text_mention(text, name, person) for name, person in mentions]
+    found = (
+        message.get("entities", []) if in_text else message.get("caption_entities", [])
+    )
+    ordered = sorted([*found, *marked], key=lambda entity: entity["offset"])
+    if in_text:
+        message["entities"] = ordered
+    else:
+        message["caption_entities"] = ordered
 
 
 def _shown(message: MessagePayload, from_bot: bool) -> ShownMessage:

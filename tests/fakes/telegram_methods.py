@@ -41,6 +41,7 @@ NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are "
     "exactly the same as a current content and reply markup of the message"
 )
+NO_CAPTION = "there is no caption in the message to edit"
 QUERY_INVALID = "query is too old and response timeout expired or query ID is invalid"
 CANNOT_INITIATE = "Forbidden: bot can't initiate conversation with a user"
 WEBHOOK_CONFLICT = (
@@ -167,6 +168,7 @@ class BotApi:
             "getFile": self._get_file,
             "sendMessage": self._send_message,
             "editMessageText": self._edit_message_text,
+            "editMessageCaption": self._edit_message_caption,
             "editMessageReplyMarkup": self._edit_reply_markup,
             "answerCallbackQuery": self._answer_callback_query,
             "setMyCommands": self._set_my_commands,
@@ -276,6 +278,19 @@ class BotApi:
             raise BadRequest(NOT_MODIFIED)
         message["text"] = params["text"]
         _replace_entities(message, params["text"])
+        return _edited(message, markup)
+
+    async def _edit_message_caption(self, params: dict[str, Any]) -> Any:
+        message = self._editable(params)
+        if "photo" not in message and "document" not in message:
+            raise BadRequest(NO_CAPTION)
+        caption = params.get("caption", "")
+        check_text(caption, caption=True)
+        markup = self._markup(params)
+        unchanged = message.get("caption", "") == caption
+        if unchanged and message.get("reply_markup") == markup:
+            raise BadRequest(NOT_MODIFIED)
+        _replace_caption(message, caption)
         return _edited(message, markup)
 
     async def _edit_reply_markup(self, params: dict[str, Any]) -> Any:
@@ -393,6 +408,16 @@ def _replace_entities(message: MessagePayload, text: str) -> None:
     message.pop("entities", None)
     if found := payloads.entities(text):
         message["entities"] = found
+
+
+def _replace_caption(message: MessagePayload, caption: str) -> None:
+    # An empty caption removes it, as Telegram does.
+    message.pop("caption", None)
+    message.pop("caption_entities", None)
+    if caption:
+        message["caption"] = caption
+    if found := payloads.entities(caption):
+        message["caption_entities"] = found
 
 
 def _edited(message: MessagePayload, markup: dict[str, Any] | None) -> MessagePayload:

@@ -105,6 +105,11 @@ METHODS: dict[str, dict[str, Param]] = {
             link_preview_options=Kind.OBJECT,
         ),
     },
+    "editMessageCaption": {
+        **_EDIT_TARGET,
+        **_CAPTION,
+        **_optional(parse_mode=Kind.STRING, show_caption_above_media=Kind.BOOLEAN),
+    },
     "editMessageReplyMarkup": _EDIT_TARGET,
     "answerCallbackQuery": {
         "callback_query_id": Param(Kind.STRING, required=True),

@@ -37,6 +37,7 @@ class EntityPayload(TypedDict):
     type: str
     offset: int
     length: int
+    user: NotRequired[UserPayload]
 
 
 class DocumentPayload(TypedDict):
@@ -145,6 +146,20 @@ def entities(text: str) -> list[EntityPayload]:
             {"type": kind, "offset": offset, "length": utf16_length(match.group())}
         )
     return found
+
+
+def text_mention(text: str, name: str, person: UserPayload) -> EntityPayload:
+    """A ``text_mention`` of ``person`` on the first ``name`` in ``text``.
+
+    Telegram marks a mention this way when the person has no username.
+    """
+    start = text.index(name)
+    return {
+        "type": "text_mention",
+        "offset": utf16_length(text[:start]),
+        "length": utf16_length(name),
+        "user": person,
+    }
 
 
 def utf16_length(text: str) -> int:
