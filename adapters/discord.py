@@ -507,8 +507,12 @@ def _report_connection_end(runner: asyncio.Task[None]) -> None:
 
 
 def _quiet_library_loggers() -> None:
-    """Keep discord.py's request and gateway logs, which carry tokens, above DEBUG."""
+    """Keep discord.py's request and gateway logs, which carry tokens, above DEBUG.
+
+    The loggers' own level is set, not left to inherit: a root logger turned to
+    DEBUG after start must not let the tokens through.
+    """
     for name in QUIET_LOGGERS:
         library = logging.getLogger(name)
-        if library.getEffectiveLevel() < logging.INFO:
+        if library.level < logging.INFO:
             library.setLevel(logging.INFO)
