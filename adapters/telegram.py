@@ -3,7 +3,8 @@
 Updates arrive by long polling or by webhook; each becomes at most one command for
 the core (an album waits until it is complete), and the answers are shown in the
 chat. Parsing lives in ``telegram_intake``, albums in ``telegram_albums``, sending
-in ``telegram_delivery`` and downloads in ``telegram_files``.
+in ``telegram_delivery``, downloads in ``telegram_files`` and mentions of people
+in ``telegram_mentions``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from adapters.telegram_intake import (
     mentions_bot,
     origin_for,
 )
+from adapters.telegram_mentions import MemberDirectory, with_member_ids
 from bot import catalogue
 from bot.config import TelegramConfig
 from bot.core.adapter import CommandHandler
@@ -110,6 +112,7 @@ class TelegramAdapter:
         self._public_url = public_url
         self._albums = AlbumCollector(media_group_wait, self._dispatch)
         self._languages: dict[str, str] = {}
+        self._members = MemberDirectory()
         self._app: _App | None = None
         self._session: aiohttp.ClientSession | None = None
         self._outbox: TelegramOutbox | None = None
@@ -306,7 +309,7 @@ class TelegramAdapter:
         self._remember_language(user)
         return Intake(
             origin=origin_for(update_id, message.chat, user),
-            text=message.text or message.caption or "",
+            text=with_member_ids(message, self._members),
             attachments=attachments_of(message, self.open_attachment),
             replied=attachments_of(message.reply_to_message, self.open_attachment),
             mention=mentions_bot(message, self._bot_user()),
@@ -377,6 +380,7 @@ class TelegramAdapter:
 
     def _remember_language(self, user: User) -> None:
         # For the adapter's own notices; bounded like any per-user cache.
+        self._members.remember(user)
         key = str(user.id)
         self._languages.pop(key, None)
         self._languages[key] = catalogue.language_for(user.language_code)

@@ -17,6 +17,7 @@ from bot.core.chat import Attachment, ChatTarget, Origin, Sender
 from bot.core.commands import (
     COMMAND_NAMES,
     Command,
+    JoinCommand,
     PrintCommand,
     command_from_text,
 )
@@ -24,6 +25,7 @@ from bot.core.commands import (
 PLATFORM = "telegram"
 PHOTO_NAME = "photo.jpg"
 GROUP_TYPES = frozenset({Chat.GROUP, Chat.SUPERGROUP})
+JOIN_PREFIX = "join-"
 _KNOWN = frozenset(COMMAND_NAMES)
 _COMMAND = re.compile(r"/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]+))?(?:\s+(.*))?", re.S)
 
@@ -178,8 +180,24 @@ def _addressed_to_us(typed: CommandText, bot: User, is_group: bool) -> bool:
 
 
 def _typed_command(intake: Intake, typed: CommandText) -> Command:
+    if typed.name == "start":
+        code = invite_code(typed.argument, is_group=intake.origin.is_group)
+        if code:
+            return JoinCommand(intake.origin, code=code)
     files = intake.attachments or intake.replied
     return command_from_text(typed.name, typed.argument, intake.origin, files)
+
+
+def invite_code(payload: str, *, is_group: bool) -> str:
+    """The invite code a deep link's ``/start`` payload carries, or ``""``.
+
+    ``t.me/bot?start=join-CODE`` opens the private chat with ``join-CODE``;
+    ``t.me/bot?startgroup=CODE`` adds the bot to a group, where the person who
+    added it sends ``/start CODE``, so any payload in a group is a code.
+    """
+    if payload.startswith(JOIN_PREFIX):
+        return payload.removeprefix(JOIN_PREFIX)
+    return payload if is_group else ""
 
 
 def _mention_command(intake: Intake, bot: User) -> Command:
