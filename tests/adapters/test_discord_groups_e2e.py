@@ -270,3 +270,52 @@ async def test_connect_code_from_discord_joins_the_telegram_account_in_one_ledge
     _assert_no_secrets(fake, sent, debug_log)
     assert code not in debug_log.text
     assert invite_code not in debug_log.text
+
+
+async def test_member_pressing_approve_is_told_privately_and_the_card_stays(
+    fake: FakeDiscord,
+    runtime: Runtime,
+    simulator: Simulator,
+    sent: list[Payload],
+    tmp_path: Path,
+) -> None:
+    _, bob = _people(fake)
+    await _owner_shares(fake, sent)
+    await _print(fake, sent, bob, write_pdf(tmp_path / "essay.pdf"))
+    approval = await _shown(fake, "Bob asks to print essay.pdf")
+    card = approval.content
+
+    press = fake.button_interaction(_action(approval, "approve:"), approval, bob)
+    await _send(fake, sent, press)
+    refused = await _shown(fake, _plain("group.not_allowed"))
+
+    assert refused.ephemeral
+    assert approval.content == card
+    assert len(approval.buttons) == 2
+    assert simulator.prints == []
+
+
+async def test_private_approvals_reach_the_owner_in_dms_and_deny_there(
+    fake: FakeDiscord,
+    runtime: Runtime,
+    simulator: Simulator,
+    sent: list[Payload],
+    tmp_path: Path,
+) -> None:
+    _, bob = _people(fake)
+    await _owner_shares(fake, sent, "approvals=private")
+    await _print(fake, sent, bob, write_pdf(tmp_path / "essay.pdf"))
+    approval = await _shown(fake, "Bob asks to print essay.pdf")
+    in_dm = fake.asker(in_guild=False)
+    cards = [m.channel_id for m in fake.messages if "asks to print" in m.content]
+
+    press = fake.button_interaction(_action(approval, "deny:"), approval, in_dm)
+    await _send(fake, sent, press)
+    told = await _shown(fake, "was not approved")
+
+    assert cards == [in_dm.dm_channel_id]
+    assert approval.content == _plain(
+        "group.denied_notice", name="Alice", file="essay.pdf"
+    )
+    assert told.channel_id == fake.world.channel_id
+    assert simulator.prints == []
