@@ -1,18 +1,25 @@
-"""A recording stand-in for the core, and the Telegram adapter wired to the fake."""
+"""The Telegram adapter wired to the fake: with a recording core or the real one."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiohttp
 
 from adapters.telegram import TelegramAdapter
-from bot.config import TelegramConfig
+from bot.config import ConversionConfig, TelegramConfig
 from bot.core.chat import OutgoingMessage
 from bot.core.commands import Command
+from bot.epson.simulator import Simulator
+from bot.runtime import Runtime
 from bot.secret import Secret
+from tests.core.conftest import make_config
 from tests.fakes import telegram_payloads as payloads
 from tests.fakes.loopback import wait_until
-from tests.fakes.telegram import FakeTelegram
+from tests.fakes.telegram import FakeTelegram, ShownMessage
 from tests.fakes.telegram_payloads import UserPayload
 
 ADA: UserPayload = payloads.user(4242, "Ada", language_code="en", username="ada")
@@ -72,3 +79,49 @@ async def running_adapter(
     )
     async with adapter:
         yield adapter
+
+
+@asynccontextmanager
+async def real_core(
+    tmp_path: Path, simulator: Simulator, fake: FakeTelegram
+) -> AsyncIterator[Runtime]:
+    """The real core with a started adapter on the fake, printing on ``simulator``."""
+    # No LibreOffice: these files need none, and a warm one takes seconds to stop.
+    config = dataclasses.replace(
+        make_config(tmp_path, simulator),
+        telegram=config_for(fake),
+        conversion=ConversionConfig(libreoffice=str(tmp_path / "no-soffice")),
+    )
+    async with Runtime(config) as runtime:
+        adapter = TelegramAdapter(
+            config.telegram, runtime.service, media_group_wait=ALBUM_WAIT
+        )
+        runtime.service.register(adapter)
+        async with adapter:
+            await runtime.serve(adapter.webhook_routes())
+            yield runtime
+
+
+async def wait_shown(
+    fake: FakeTelegram, chat_id: int, needle: str, timeout: float = 10
+) -> ShownMessage:
+    """Wait until the bot shows a message containing ``needle`` in the chat."""
+
+    def find() -> ShownMessage | None:
+        found = [m for m in fake.bot_messages(chat_id) if needle in m.text]
+        return found[0] if found else None
+
+    await wait_until(lambda: find() is not None, timeout, message=repr(needle))
+    message = find()
+    assert message is not None
+    return message
+
+
+async def link_printer(fake: FakeTelegram, user: UserPayload = ADA) -> ShownMessage:
+    """``/link`` in the user's private chat, then open the Epson page it offers."""
+    fake.push_update(fake.message_update(fake.private_chat(user), user, text="/link"))
+    prompt = await wait_shown(fake, user["id"], "link your Epson printer")
+    [url] = [b["url"] for b in prompt.buttons if "url" in b]
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        assert response.status == 200, await response.text()
+    return await wait_shown(fake, user["id"], "is linked")

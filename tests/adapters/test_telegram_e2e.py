@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import dataclasses
 import io
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aiohttp
 import pytest
 from PIL import Image
 
-from adapters.telegram import TelegramAdapter
-from bot.config import ConversionConfig
 from bot.epson.simulator import Simulator, SimulatorSettings
 from bot.runtime import Runtime
-from tests.adapters.telegram_harness import ADA, ALBUM_WAIT, config_for
-from tests.core.conftest import make_config, write_pdf
+from tests.adapters.telegram_harness import ADA, link_printer, real_core, wait_shown
+from tests.core.conftest import write_pdf
 from tests.fakes.loopback import wait_until
 from tests.fakes.telegram import FakeTelegram, ShownMessage
 from tests.fakes.telegram_payloads import (
@@ -46,44 +42,15 @@ async def simulator(tmp_path: Path) -> AsyncIterator[Simulator]:
 async def runtime(
     tmp_path: Path, simulator: Simulator, fake: FakeTelegram
 ) -> AsyncIterator[Runtime]:
-    # No LibreOffice: these files need none, and a warm one takes seconds to stop.
-    config = dataclasses.replace(
-        make_config(tmp_path, simulator),
-        telegram=config_for(fake),
-        conversion=ConversionConfig(libreoffice=str(tmp_path / "no-soffice")),
-    )
-    async with Runtime(config) as rt:
-        adapter = TelegramAdapter(
-            config.telegram, rt.service, media_group_wait=ALBUM_WAIT
-        )
-        rt.service.register(adapter)
-        async with adapter:
-            await rt.serve(adapter.webhook_routes())
-            yield rt
+    async with real_core(tmp_path, simulator, fake) as started:
+        yield started
 
 
 async def _shown(
     fake: FakeTelegram, user: UserPayload, needle: str, timeout: float = 10
 ) -> ShownMessage:
     """Wait until the bot shows ``user`` a message containing ``needle``."""
-
-    def find() -> ShownMessage | None:
-        found = [m for m in fake.bot_messages(user["id"]) if needle in m.text]
-        return found[0] if found else None
-
-    await wait_until(lambda: find() is not None, timeout, message=repr(needle))
-    message = find()
-    assert message is not None
-    return message
-
-
-async def _link(fake: FakeTelegram, user: UserPayload = ADA) -> ShownMessage:
-    fake.push_update(fake.message_update(fake.private_chat(user), user, text="/link"))
-    prompt = await _shown(fake, user, "link your Epson printer")
-    [url] = [b["url"] for b in prompt.buttons if "url" in b]
-    async with aiohttp.ClientSession() as session, session.get(url) as response:
-        assert response.status == 200, await response.text()
-    return await _shown(fake, user, "is linked")
+    return await wait_shown(fake, user["id"], needle, timeout)
 
 
 def _send_file(fake: FakeTelegram, data: bytes, name: str, caption: str | None) -> None:
@@ -101,7 +68,7 @@ def _jpeg(width: int, height: int) -> bytes:
 async def test_link_opens_the_authorize_button_and_announces_the_printer(
     fake: FakeTelegram, runtime: Runtime
 ) -> None:
-    linked = await _link(fake)
+    linked = await link_printer(fake)
 
     identity = await runtime.store.find_identity("telegram", str(ADA["id"]))
     assert identity is not None
@@ -112,7 +79,7 @@ async def test_link_opens_the_authorize_button_and_announces_the_printer(
 async def test_caption_print_edits_one_status_message_to_completed(
     fake: FakeTelegram, runtime: Runtime, simulator: Simulator, tmp_path: Path
 ) -> None:
-    await _link(fake)
+    await link_printer(fake)
     pdf = write_pdf(tmp_path / "report.pdf", pages=2).read_bytes()
 
     _send_file(fake, pdf, "report.pdf", "/print copies=2")
@@ -129,7 +96,7 @@ async def test_caption_print_edits_one_status_message_to_completed(
 async def test_photo_prints_the_largest_size_in_photo_mode(
     fake: FakeTelegram, runtime: Runtime, simulator: Simulator
 ) -> None:
-    await _link(fake)
+    await link_printer(fake)
     sizes = fake.add_photo(_jpeg(90, 68), _jpeg(800, 600))
     chat = fake.private_chat(ADA)
 
@@ -157,7 +124,7 @@ async def test_unlinked_user_is_told_how_to_link(
 async def test_file_that_cannot_be_printed_gets_the_catalogue_sentence(
     fake: FakeTelegram, runtime: Runtime, simulator: Simulator
 ) -> None:
-    await _link(fake)
+    await link_printer(fake)
 
     _send_file(fake, b"\x00\x01 not a document \xfe" * 40, "mystery.bin", "/print")
     told = await _shown(fake, ADA, "can't print this kind of file")
@@ -193,7 +160,7 @@ async def _card_id(fake: FakeTelegram, action_prefix: str) -> int:
 async def test_settings_card_buttons_edit_the_card_then_print(
     fake: FakeTelegram, runtime: Runtime, simulator: Simulator, tmp_path: Path
 ) -> None:
-    await _link(fake)
+    await link_printer(fake)
     pdf = write_pdf(tmp_path / "card.pdf").read_bytes()
     _send_file(fake, pdf, "card.pdf", None)
     card_id = await _card_id(fake, "go:")
@@ -212,7 +179,7 @@ async def test_settings_card_buttons_edit_the_card_then_print(
 async def test_album_asks_one_document_or_several_and_prints_the_choice(
     fake: FakeTelegram, runtime: Runtime, simulator: Simulator, tmp_path: Path
 ) -> None:
-    await _link(fake)
+    await link_printer(fake)
     chat = fake.private_chat(ADA)
     parts: list[DocumentPayload | list[PhotoSizePayload]] = [
         fake.document(
