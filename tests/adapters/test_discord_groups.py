@@ -71,7 +71,7 @@ async def test_group_commands_are_registered_with_chinese_descriptions(
     assert (code["name"], code["required"]) == ("code", True)
 
 
-async def test_share_scope_choices_are_localized(
+async def test_share_parameters_and_scope_choices_are_localized(
     fake: FakeDiscord, adapter: DiscordAdapter
 ) -> None:
     share = next(c for c in fake.commands if c["name"] == "share")
@@ -85,6 +85,9 @@ async def test_share_scope_choices_are_localized(
     )
     assert options["printer"]["description"] == catalogue.render(
         "command.share.printer", "en"
+    )
+    assert options["printer"]["description_localizations"]["zh-TW"] == (
+        catalogue.render("command.share.printer", "zh-TW")
     )
 
 
