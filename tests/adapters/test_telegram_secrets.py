@@ -89,11 +89,29 @@ async def test_token_appears_in_no_log_record_of_a_whole_flow_at_debug(
     core = RecordingCore(_fail_on_status)
     caplog.set_level(logging.DEBUG)
 
-    async with running_adapter(fake, core) as adapter:
+    async with running_adapter(fake, core):
         await _print_with_download(fake, core)
-        await _status_edits_with_flood_wait(fake, adapter)
         await _core_failure_and_polling_error(fake, caplog)
 
+    _assert_no_token(fake, caplog)
+
+
+async def test_token_appears_in_no_log_record_of_a_flood_wait_at_debug(
+    fake: FakeTelegram,
+    fresh_library_loggers: None,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Its own test: the wait takes a whole second, Telegram's smallest.
+    caplog.set_level(logging.DEBUG)
+
+    async with running_adapter(fake, RecordingCore()) as adapter:
+        await _status_edits_with_flood_wait(fake, adapter)
+
+    _assert_no_token(fake, caplog)
+    assert len(fake.calls_to("editMessageText")) == 1
+
+
+def _assert_no_token(fake: FakeTelegram, caplog: pytest.LogCaptureFixture) -> None:
     text = "\n".join(FORMATTER.format(record) for record in caplog.records)
     assert "Telegram bot @chatprint_bot started" in text
     assert fake.token not in text
