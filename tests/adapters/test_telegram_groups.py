@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 
 import pytest
+from telegram import User
 
 from adapters.telegram import TelegramAdapter
+from adapters.telegram_mentions import MemberDirectory
 from bot.core.commands import (
     ApproversCommand,
     Command,
@@ -174,3 +176,26 @@ async def test_start_without_an_invite_in_a_private_chat_stays_start(
     command = await _command_for(fake, core, chat, text)
 
     assert isinstance(command, StartCommand)
+
+
+def test_member_directory_forgets_the_least_recently_seen_past_its_limit() -> None:
+    directory = MemberDirectory(limit=2)
+    people = [User(n, f"P{n}", is_bot=False, username=f"p{n}") for n in (1, 2, 3)]
+
+    directory.remember(people[0])
+    directory.remember(people[1])
+    directory.remember(people[0])
+    directory.remember(people[2])
+
+    assert directory.get_id("P1") == 1
+    assert directory.get_id("p2") is None
+    assert directory.get_id("p3") == 3
+
+
+def test_member_directory_ignores_bots_and_people_without_username() -> None:
+    directory = MemberDirectory()
+
+    directory.remember(User(7, "Helper", is_bot=True, username="helper_bot"))
+    directory.remember(User(8, "Quiet", is_bot=False))
+
+    assert directory.get_id("helper_bot") is None
