@@ -23,6 +23,7 @@ from bot.core.adapter import ChatAdapter
 from bot.core.chat import Attachment
 from bot.core.events import Phase, StatusEvent
 from bot.core.preparation import Preparer, Received
+from bot.core.printer_queue import PrinterQueue
 from bot.core.status import StatusReporter
 from bot.core.tokens import LinkBroken, TokenKeeper
 from bot.epson.client import EpsonClient
@@ -57,6 +58,8 @@ _FINAL_BY_STATUS = {
     JobStatus.ERROR_OCCURRED: ("failed", Phase.FAILED),
     JobStatus.EXPIRED: ("expired", Phase.EXPIRED),
 }
+# States in which a job waits for its turn at the printer (see printer_queue.py).
+_BEFORE_EPSON = frozenset({"received", "prepared", "created", "uploaded"})
 _CANCELLABLE = frozenset(
     {
         Phase.ACCEPTED,
@@ -103,6 +106,7 @@ class JobRunner:
     ) -> None:
         self._store = store
         self._gate = gate
+        self._queue = PrinterQueue()
         self._client = client
         self._tokens = tokens
         self._preparer = preparer
@@ -187,6 +191,8 @@ class JobRunner:
         job = await self._store.load_job(job_id)
         if job is None:
             return
+        if job.state in _BEFORE_EPSON and job.printer_id is not None:
+            self._queue.enter(job.printer_id, job.id)
         try:
             await self._drive(job, attachments)
         except ChatprintError as exc:
@@ -194,6 +200,9 @@ class JobRunner:
         except Exception:
             logger.exception("Job %s failed unexpectedly", job_id)
             await self._fail(job_id, ChatprintError("unexpected failure"))
+        finally:
+            if job.printer_id is not None:
+                await self._queue.leave(job.printer_id, job.id)
 
     async def _drive(self, job: JobRecord, attachments: Sequence[Attachment]) -> None:
         failures = 0
@@ -201,6 +210,8 @@ class JobRunner:
             try:
                 job = await self._step(job, attachments)
                 failures = 0
+                if job.state not in _BEFORE_EPSON and job.printer_id is not None:
+                    await self._queue.leave(job.printer_id, job.id)
             except EpsonUnavailable:
                 failures += 1
                 if failures > RETRY_LIMIT:
@@ -227,6 +238,7 @@ class JobRunner:
                     await self._emit(job, Phase.HELD)
                 if job.state != "prepared":
                     return job
+            await self._queue.turn(_printer_of(job), job.id)
             return await self._create(job)
         if job.state == "created":
             return await self._upload(job)
