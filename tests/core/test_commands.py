@@ -10,6 +10,7 @@ from PIL import Image
 from bot.core.chat import OutgoingMessage
 from bot.core.commands import (
     ButtonCommand,
+    CancelCommand,
     ForgetCommand,
     JobsCommand,
     PrintCommand,
@@ -236,3 +237,41 @@ async def test_printers_unlink_and_forget(
     assert ask.buttons
     assert "deleted" in gone.text
     assert await linked.store.find_identity("console", "alice") is None
+
+
+async def test_reprint_uploads_again_when_epson_refuses_the_copy(
+    linked: Runtime, room: ChatRoom, simulator: Simulator, tmp_path: Path
+) -> None:
+    await linked.service.handle(
+        PrintCommand(
+            room.origin(), attachments=(attachment(write_pdf(tmp_path / "a.pdf")),)
+        )
+    )
+    await room.wait_for_text("Done:")
+    simulator.faults.fail_next(1, 500, "/api/2/printing/jobs/copy")
+
+    await linked.service.handle(ReprintCommand(room.origin(), job="1"))
+    await room.wait_for(lambda: sum("Done:" in t for t in room.texts()) >= 2)
+
+    assert len(simulator.prints) == 2
+    uploads = [r for r in simulator.requests if r.path == "/data"]
+    assert len(uploads) == 2
+
+
+async def test_cancel_deletes_a_scheduled_print(
+    linked: Runtime, room: ChatRoom, simulator: Simulator, tmp_path: Path
+) -> None:
+    await linked.service.handle(
+        PrintCommand(
+            room.origin(),
+            attachments=(attachment(write_pdf(tmp_path / "b.pdf")),),
+            options="at=23:45 tz=Asia/Taipei",
+        )
+    )
+    await room.wait_for_text("scheduled")
+
+    [answer] = await linked.service.handle(CancelCommand(room.origin(), job="1"))
+
+    assert "canceled" in answer.text
+    deletes = [r for r in simulator.requests if r.method == "DELETE"]
+    assert [r.status for r in deletes] == [204]
