@@ -254,6 +254,12 @@ class TelegramAdapter:
             raise RuntimeError("the Telegram adapter is not started: call start()")
         return await self._outbox.deliver(target, message, replace)
 
+    def chat_url(self, target: ChatTarget) -> str | None:
+        """A link that opens the private chat with the bot (for the link page)."""
+        if self._app is None or not self._app.bot.username:
+            return None
+        return f"https://t.me/{self._app.bot.username}?start=linked"
+
     async def open_attachment(self, ref: str) -> AsyncIterator[bytes]:
         """Stream the file with Telegram file_id ``ref``, chunk by chunk."""
         if self._files is None:

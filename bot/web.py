@@ -84,7 +84,10 @@ class _Handlers:
         language = outcome.language
         body = render("page.linked", language, printer=outcome.printer.name)
         title = render("page.linked_title", language)
-        return _html(200, title, [body])
+        back = None
+        if outcome.chat_url is not None:
+            back = (outcome.chat_url, render("page.back_to_chat", language))
+        return _html(200, title, [body], link=back)
 
     async def notification(self, request: web.Request) -> web.Response:
         try:
@@ -122,8 +125,17 @@ def _page(status: int, title_key: str, body_key: str) -> web.Response:
     return _html(status, title, [render(body_key, lang) for lang in LANGUAGES])
 
 
-def _html(status: int, title: str, paragraphs: list[str]) -> web.Response:
+def _html(
+    status: int,
+    title: str,
+    paragraphs: list[str],
+    *,
+    link: tuple[str, str] | None = None,
+) -> web.Response:
     body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+    if link is not None and link[0].startswith("https://"):
+        url, label = (html.escape(part, quote=True) for part in link)
+        body += f"<p><a href='{url}'>{label}</a></p>"
     page = (
         "<!doctype html><html><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width'>"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.core.chat import ChatTarget, OutgoingMessage
 from bot.core.commands import Command
@@ -37,6 +37,15 @@ class ChatAdapter(Protocol):
 
     def open_attachment(self, ref: str) -> AsyncIterator[bytes]:
         """Stream an attachment again from its durable reference (after a restart)."""
+        ...
+
+
+@runtime_checkable
+class ChatLinks(Protocol):
+    """An adapter that can link a web page back to a chat (optional)."""
+
+    def chat_url(self, target: ChatTarget) -> str | None:
+        """A URL that opens ``target``'s chat, or ``None`` if there is none."""
         ...
 
 

@@ -28,6 +28,7 @@ class LinkOutcome:
     printer: Printer
     target: ChatTarget
     language: str
+    chat_url: str | None = None
 
 
 class Linker:

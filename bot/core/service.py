@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -19,7 +20,7 @@ from bot.core import (
     printing,
     sharing,
 )
-from bot.core.adapter import ChatAdapter
+from bot.core.adapter import ChatAdapter, ChatLinks
 from bot.core.approvals import Approvals
 from bot.core.chat import OutgoingMessage
 from bot.core.commands import (
@@ -180,6 +181,9 @@ class PrintService:
                 logger.exception(
                     "Link of printer %s could not be announced", outcome.printer.id
                 )
+        if isinstance(adapter, ChatLinks):
+            url = adapter.chat_url(outcome.target)
+            outcome = dataclasses.replace(outcome, chat_url=url)
         return outcome
 
     async def on_notification(self, callback: JobCallback) -> bool:

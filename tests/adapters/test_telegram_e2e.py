@@ -6,6 +6,7 @@ import io
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 from PIL import Image
 
@@ -223,3 +224,17 @@ async def test_group_member_without_a_private_chat_is_asked_to_open_one(
     [notice] = fake.bot_messages(group["id"])
     assert "t.me/chatprint_bot" in notice.text
     assert notice.buttons == ()
+
+
+async def test_link_page_leads_back_to_the_chat_with_the_bot(
+    fake: FakeTelegram, runtime: Runtime
+) -> None:
+    fake.push_update(fake.message_update(fake.private_chat(ADA), ADA, text="/link"))
+    prompt = await _shown(fake, ADA, "link your Epson printer")
+    [url] = [b["url"] for b in prompt.buttons if "url" in b]
+
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        page = await response.text()
+
+    assert "https://t.me/" in page
+    assert "?start=linked" in page
