@@ -13,7 +13,14 @@ import asyncio
 import contextlib
 import logging
 import shutil
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from datetime import datetime
 from pathlib import Path
 
@@ -51,6 +58,8 @@ ACTIVE_AT_EPSON = frozenset({"created", "uploaded", "print_requested", "printing
 RETRY_LIMIT = 12
 RETRY_FIRST = 0.5
 RETRY_MAX = 60.0
+# On a clean stop, a job telling its user the outcome may finish for this long.
+FINISH_GRACE = 5.0
 
 _FINAL_BY_STATUS = {
     JobStatus.COMPLETED: ("completed", Phase.COMPLETED),
@@ -117,6 +126,7 @@ class JobRunner:
         self._poll_max = poll_max
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._wakeups: dict[int, asyncio.Event] = {}
+        self._finishing: set[int] = set()
 
     def start_job(self, job_id: int, attachments: Sequence[Attachment] = ()) -> None:
         """Drive job ``job_id`` in the background from its recorded state."""
@@ -152,6 +162,9 @@ class JobRunner:
 
     async def close(self) -> None:
         """Stop driving jobs; they resume from their recorded state next start."""
+        finishing = [self._tasks[i] for i in self._finishing if i in self._tasks]
+        if finishing:
+            await asyncio.wait(finishing, timeout=FINISH_GRACE)
         tasks = list(self._tasks.values())
         for task in tasks:
             task.cancel()
@@ -402,7 +415,9 @@ class JobRunner:
                 info = await self._fetch_info(job)
                 if info is None:
                     return await self._finish(job, "expired", Phase.EXPIRED)
-                if info.status.value != job.epson_status:
+                # A final status already recorded means a crash came before the
+                # user was told: finish again.
+                if info.status.value != job.epson_status or info.status.is_final:
                     job = await self._record_status(job, info)
                     interval = self._poll_interval
                 else:
@@ -448,24 +463,51 @@ class JobRunner:
     async def _finish(
         self, job: JobRecord, state: str, phase: Phase, *, reason: str = ""
     ) -> JobRecord:
-        job = await self._store.update_job(
-            job.id, state=state, error_key=reason or None
-        )
-        self._clean(job.id)
-        await self._emit(job, phase, reason=reason, pages=job.total_pages)
-        return job
+        # Tell first, record second: a crash in between tells the user again after
+        # the restart, where the other order would leave them never told.
+        with self._ending(job.id):
+            self._clean(job.id)
+            await self._tell(job, phase, reason=reason, pages=job.total_pages)
+            return await self._store.update_job(
+                job.id, state=state, error_key=reason or None
+            )
 
     async def _fail(self, job_id: int, error: ChatprintError) -> None:
         job = await self._store.load_job(job_id)
         if job is None or job.state in FINAL_STATES:
             return
         logger.warning("Job %s failed: %s", job_id, error.key)
-        job = await self._store.update_job(
-            job_id, state="failed", error_key=error.key, detail=str(error)
-        )
-        self._clean(job_id)
         text = render_error(error, job.language)
-        await self._emit(job, Phase.FAILED, reason=error.key, params={"reason": text})
+        with self._ending(job_id):
+            self._clean(job_id)
+            await self._tell(
+                job, Phase.FAILED, reason=error.key, params={"reason": text}
+            )
+            await self._store.update_job(
+                job_id, state="failed", error_key=error.key, detail=str(error)
+            )
+
+    async def _tell(
+        self,
+        job: JobRecord,
+        phase: Phase,
+        *,
+        reason: str = "",
+        pages: int = 0,
+        params: dict[str, str] | None = None,
+    ) -> None:
+        """Show a final ``phase`` and wait until the chat has it."""
+        await self._emit(job, phase, reason=reason, pages=pages, params=params)
+        await self._reporter.flush(job.id)
+
+    @contextlib.contextmanager
+    def _ending(self, job_id: int) -> Iterator[None]:
+        """Mark the last steps of a job, which a clean stop lets finish."""
+        self._finishing.add(job_id)
+        try:
+            yield
+        finally:
+            self._finishing.discard(job_id)
 
     async def _emit(
         self,

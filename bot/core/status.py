@@ -15,6 +15,8 @@ from storage.store import Store
 
 logger = logging.getLogger(__name__)
 
+ACCEPTED_WAIT = 0.5
+
 
 def status_text(event: StatusEvent, language: str) -> str:
     """The sentence for ``event`` in ``language``."""
@@ -70,8 +72,9 @@ class StatusReporter:
     async def publish(self, job: JobRecord, event: StatusEvent) -> None:
         """Queue ``event`` for the job's chat; a delivery failure never stops the job.
 
-        ``accepted`` is shown before this returns, since it answers the request
-        (adapters count on it); later events are delivered beside the job.
+        ``accepted`` answers the request: it is shown before this returns unless
+        the chat takes longer than ``ACCEPTED_WAIT``; later events are delivered
+        beside the job.
         """
         self._queued.setdefault(job.id, []).append((job, event))
         sender = self._senders.get(job.id)
@@ -79,12 +82,19 @@ class StatusReporter:
             sender = asyncio.create_task(self._send(job.id), name=f"status-{job.id}")
             self._senders[job.id] = sender
         if event.phase is Phase.ACCEPTED:
-            await sender
+            # Answer at once where the chat does; a chat held back by its rate
+            # limit (Telegram: 30 messages a second) must not hold the request.
+            await asyncio.wait([sender], timeout=ACCEPTED_WAIT)
 
-    async def flush(self) -> None:
-        """Wait until every queued event has been delivered (or given up on)."""
-        while self._senders:
-            await asyncio.gather(*list(self._senders.values()), return_exceptions=True)
+    async def flush(self, job_id: int | None = None) -> None:
+        """Wait until the queued events of ``job_id`` (or of every job) are
+        delivered or given up on; cancelling the wait cancels no delivery."""
+        while senders := [
+            task
+            for key, task in self._senders.items()
+            if job_id is None or key == job_id
+        ]:
+            await asyncio.wait(senders)
 
     async def close(self) -> None:
         """Stop delivering; events still queued are dropped."""
