@@ -1,0 +1,87 @@
+"""Latency and throughput: the bot against the floor on the same stage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench.drivers import at_once, bot_on, floor_on, one_by_one, printed_once, wait_done
+from bench.files import one_page_pdf
+from bench.results import Figure, at_least, at_most, info, median, p95
+from bench.stage import Stage
+
+WARMUP = 5
+LATENCY_TARGET = 1.3
+DRAIN_TARGET = 1.5
+SLOWEST_TARGET = 10.0
+
+
+async def latency(root: Path, count: int) -> list[Figure]:
+    """Median and p95 from update to print call, one request at a time."""
+    pdf = one_page_pdf()
+    async with Stage(root / "latency-floor") as stage, floor_on(stage):
+        user = stage.new_user()
+        await one_by_one(stage, user, pdf, WARMUP, prefix="warm", until_done=False)
+        floor = await one_by_one(
+            stage, user, pdf, count, prefix="seq", until_done=False
+        )
+    async with Stage(root / "latency-bot") as stage, bot_on(stage):
+        user = stage.new_user()
+        await stage.link([user])
+        await one_by_one(stage, user, pdf, WARMUP, prefix="warm", until_done=True)
+        chatprint = await one_by_one(
+            stage, user, pdf, count, prefix="seq", until_done=True
+        )
+    return [
+        at_most(
+            "latency.median_ratio",
+            median(chatprint) / median(floor),
+            LATENCY_TARGET,
+            bot_ms=median(chatprint) * 1000,
+            floor_ms=median(floor) * 1000,
+            requests=count,
+        ),
+        info(
+            "latency.p95_ratio",
+            p95(chatprint) / p95(floor),
+            "x",
+            bot_ms=p95(chatprint) * 1000,
+            floor_ms=p95(floor) * 1000,
+        ),
+    ]
+
+
+async def throughput(root: Path, count: int) -> list[Figure]:
+    """``count`` users print at the same moment: time to drain, slowest request."""
+    pdf = one_page_pdf()
+    async with Stage(root / "throughput-floor") as stage, floor_on(stage):
+        warm = stage.new_user()
+        await one_by_one(stage, warm, pdf, WARMUP, prefix="warm", until_done=False)
+        users = [stage.new_user() for _ in range(count)]
+        floor = await at_once(stage, users, pdf, prefix="burst")
+    async with Stage(root / "throughput-bot") as stage, bot_on(stage):
+        warm = stage.new_user()
+        users = [stage.new_user() for _ in range(count)]
+        await stage.link([warm, *users])
+        await one_by_one(stage, warm, pdf, WARMUP, prefix="warm", until_done=True)
+        burst = await at_once(stage, users, pdf, prefix="burst")
+        await wait_done(stage, users)
+        once = printed_once(stage, burst.names)
+    slowest = max(burst.latencies) / median(burst.latencies)
+    return [
+        at_most(
+            "throughput.drain_ratio",
+            burst.drain / floor.drain,
+            DRAIN_TARGET,
+            bot_s=burst.drain,
+            floor_s=floor.drain,
+            users=count,
+        ),
+        at_most(
+            "throughput.slowest_over_median",
+            slowest,
+            SLOWEST_TARGET,
+            slowest_ms=max(burst.latencies) * 1000,
+            median_ms=median(burst.latencies) * 1000,
+        ),
+        at_least("throughput.printed_exactly_once", float(once), 1.0, unit="yes"),
+    ]
