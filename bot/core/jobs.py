@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import shutil
 from collections.abc import (
     AsyncIterator,
@@ -58,6 +59,7 @@ ACTIVE_AT_EPSON = frozenset({"created", "uploaded", "print_requested", "printing
 RETRY_LIMIT = 12
 RETRY_FIRST = 0.5
 RETRY_MAX = 60.0
+POLL_JITTER = 0.2
 # On a clean stop, a job telling its user the outcome may finish for this long.
 FINISH_GRACE = 5.0
 
@@ -426,7 +428,7 @@ class JobRunner:
                     return job
                 wakeup.clear()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wakeup.wait(), interval)
+                    await asyncio.wait_for(wakeup.wait(), _jittered(interval))
             return job
         finally:
             self._wakeups.pop(job.id, None)
@@ -543,6 +545,11 @@ class JobRunner:
 def _job_request(job: JobRecord) -> tuple[PrintSettings, str, PrintMode]:
     settings = PrintSettings.from_wire(job.settings)  # type: ignore[arg-type]
     return settings, f"#{job.id} {job.file_name}"[:256], PrintMode(job.print_mode)
+
+
+def _jittered(interval: float) -> float:
+    # Jobs queued together would otherwise poll Epson together for ever after.
+    return interval * random.uniform(1 - POLL_JITTER, 1 + POLL_JITTER)  # noqa: S311
 
 
 def _printer_of(job: JobRecord) -> int:
