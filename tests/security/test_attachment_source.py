@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from bench.drivers import wait_done
+from bench.drivers import bot_on, wait_done
 from bench.files import one_page_pdf
-from bench.stage import BotProcess, Stage
+from bench.stage import Stage
 from tests.fakes.loopback import LoopbackServer
 
 
@@ -35,9 +35,7 @@ async def test_no_url_from_a_user_is_ever_fetched(
 ) -> None:
     server, hits = canary
     url = f"{server.url}/invoice.pdf"
-    async with Stage(tmp_path) as stage:
-        bot = BotProcess(stage)
-        await bot.start()
+    async with Stage(tmp_path) as stage, bot_on(stage) as bot:
         user = stage.new_user()
         await stage.link([user])
 

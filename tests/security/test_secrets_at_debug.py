@@ -6,18 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import parse_qs
 
-from bench.drivers import wait_done
+from bench.drivers import bot_on, wait_done
 from bench.files import one_page_pdf
-from bench.stage import SECRET_KEY, BotProcess, Stage
+from bench.stage import SECRET_KEY, Stage
 from bot.epson.simulator import RecordedRequest
 
 TOKEN_FIELDS = ("access_token", "refresh_token")
 
 
 async def test_a_debug_run_through_telegram_logs_no_secret(tmp_path: Path) -> None:
-    async with Stage(tmp_path) as stage:
-        bot = BotProcess(stage, log_level="DEBUG")
-        await bot.start()
+    async with Stage(tmp_path) as stage, bot_on(stage, log_level="DEBUG") as bot:
         user = stage.new_user()
         await stage.link([user])
         stage.sim.expire_device_tokens()

@@ -19,7 +19,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from bench.drivers import DONE
+from bench.drivers import DONE, bot_on
 from bench.files import one_page_pdf
 from bench.stage import BotProcess, Stage
 from tests.fakes.telegram_payloads import UserPayload
@@ -75,8 +75,8 @@ class Run:
 async def test_every_request_prints_once_and_is_told_through_faults_and_kills(
     plan: Plan, tmp_path: Path
 ) -> None:
-    async with Stage(tmp_path) as stage:
-        run = await _start(stage, plan)
+    async with Stage(tmp_path) as stage, bot_on(stage, log_level="INFO") as bot:
+        run = await _start(stage, bot, plan)
         resident = await _send_everything(run, plan)
         await _wait_for_the_end(run)
         grown = (_resident(run.bot) - resident) / 2**20
@@ -90,9 +90,7 @@ async def test_every_request_prints_once_and_is_told_through_faults_and_kills(
         assert grown < MEMORY_SLACK_MB
 
 
-async def _start(stage: Stage, plan: Plan) -> Run:
-    bot = BotProcess(stage, log_level="INFO")
-    await bot.start()
+async def _start(stage: Stage, bot: BotProcess, plan: Plan) -> Run:
     users = [stage.new_user() for _ in range(plan.users)]
     await stage.link(users)
     faults = stage.sim.faults
