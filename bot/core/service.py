@@ -136,6 +136,7 @@ class PrintService:
             await asyncio.gather(self._upkeep, return_exceptions=True)
         await self.approvals.close()
         await self.runner.close()
+        await self.tokens.close()
         await self.reporter.close()
 
     async def _prune_daily(self) -> None:

@@ -29,6 +29,8 @@ T = TypeVar("T")
 
 REFRESH_MARGIN = timedelta(minutes=5)
 REFRESH_LIFETIME = timedelta(days=30)
+# How long a stop waits for refreshes already sent to Epson.
+CLOSE_GRACE = 10.0
 
 
 class LinkBroken(ChatprintError):
@@ -57,6 +59,7 @@ class TokenKeeper:
         self._client = client
         self._clock = clock
         self._locks: dict[int, asyncio.Lock] = {}
+        self._inflight: set[asyncio.Task[Secret]] = set()
 
     async def call(
         self, printer_id: int, operation: Callable[[Secret], Awaitable[T]]
@@ -88,7 +91,19 @@ class TokenKeeper:
             current = printer.tokens.access_token
             if current != stale and not self._expiring(printer.tokens):
                 return current  # another task refreshed while this one waited
-            return await self._refresh_now(printer)
+            # Epson kills the old refresh token as soon as it answers: once the
+            # request is out, the answer must be saved even if the job asking
+            # for it is cancelled (a stop, a /cancel), or the link is lost.
+            refresh = asyncio.create_task(self._refresh_now(printer))
+            self._inflight.add(refresh)
+            refresh.add_done_callback(self._inflight.discard)
+            return await asyncio.shield(refresh)
+
+    async def close(self) -> None:
+        """Let refreshes already sent to Epson save their tokens before a stop."""
+        if self._inflight:
+            logger.info("Waiting for %s token refreshes to finish", len(self._inflight))
+            await asyncio.wait(set(self._inflight), timeout=CLOSE_GRACE)
 
     async def _refresh_now(self, printer: Printer) -> Secret:
         try:

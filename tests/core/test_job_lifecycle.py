@@ -15,6 +15,7 @@ from bot.epson.simulator import Simulator, SimulatorSettings
 from bot.runtime import Runtime
 from tests.core.conftest import SECRET_KEY, follow_link, make_config, write_pdf
 from tests.fakes.chat import ChatRoom, attachment
+from tests.fakes.loopback import wait_until
 
 MONO_PRINTER = "X5BB005678"
 DOCUMENT_PRINTER = "X4AA001234"
@@ -271,4 +272,41 @@ async def test_token_close_to_expiry_is_refreshed_before_use(
     assert not any(r.status == 401 for r in sim.requests)
     assert any(
         r.path == "/auth/token" and b"refresh_token" in r.body for r in sim.requests
+    )
+
+
+async def test_stop_during_a_token_refresh_keeps_the_rotated_token(
+    config: Config, simulator: Simulator, tmp_path: Path
+) -> None:
+    room = ChatRoom()
+    async with Runtime(config) as first:
+        first.service.register(room)
+        await first.serve()
+        await follow_link(first, room)
+        simulator.expire_device_tokens()
+        simulator.faults.latency(0.5)
+        await first.service.handle(_print(room, write_pdf(tmp_path / "a.pdf")))
+        await _until_a_refresh_is_sent(simulator)
+        # The runtime stops while Epson is still answering the refresh.
+    simulator.faults.clear()
+    simulator.faults.latency(0.0)
+    second_room = ChatRoom()
+
+    async with Runtime(config) as second:
+        second.service.register(second_room)
+        await second.serve()
+        done = await second_room.wait_for_text("Done:")
+
+    assert "a.pdf" in done
+    token_calls = [r for r in simulator.requests if r.path == "/auth/token"]
+    assert all(r.status == 200 for r in token_calls)
+
+
+async def _until_a_refresh_is_sent(simulator: Simulator) -> None:
+    await wait_until(
+        lambda: any(
+            r.path == "/auth/token" and b"refresh_token" in r.body
+            for r in simulator.requests
+        ),
+        message="a token refresh reached the simulator",
     )
