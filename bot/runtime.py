@@ -116,7 +116,9 @@ class Runtime:
     async def serve(self, extra_routes: list[web.RouteDef] | None = None) -> str:
         """Start the web server and resume unfinished jobs; return the server's URL."""
         app = build_app(self.service, self._secret_key, extra_routes or [])
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
+        self._runner = web.AppRunner(
+            app, access_log=None, shutdown_timeout=2.0, keepalive_timeout=15.0
+        )
         await self._runner.setup()
         web_config = self.config.web
         site = web.TCPSite(self._runner, web_config.host, web_config.port)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import html
@@ -23,6 +24,9 @@ from bot.secret import Secret
 logger = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024
+# No request may hold a handler longer than this (the slowest is the OAuth
+# callback, which waits for Epson's token endpoint and device info).
+REQUEST_TIMEOUT = 60.0
 Middleware = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -56,9 +60,13 @@ async def _hide_failures(
     request: web.Request, handler: Middleware
 ) -> web.StreamResponse:
     try:
-        return await handler(request)
+        async with asyncio.timeout(REQUEST_TIMEOUT):
+            return await handler(request)
     except web.HTTPException:
         raise
+    except TimeoutError:
+        logger.warning("Request to %s took over %.0fs", request.path, REQUEST_TIMEOUT)
+        return _page(503, "page.failed_title", "error.unexpected")
     except Exception:
         logger.exception("Request to %s failed", request.path)
         return _page(500, "page.failed_title", "error.unexpected")
