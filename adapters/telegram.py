@@ -3,8 +3,9 @@
 Updates arrive by long polling or by webhook; each becomes at most one command for
 the core (an album waits until it is complete), and the answers are shown in the
 chat. Parsing lives in ``telegram_intake``, albums in ``telegram_albums``, sending
-in ``telegram_delivery``, downloads in ``telegram_files`` and mentions of people
-in ``telegram_mentions``.
+in ``telegram_delivery``, downloads in ``telegram_files``, mentions of people
+in ``telegram_mentions`` and long polling in ``telegram_polling``: an update is
+confirmed to Telegram only once the core has handled it.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from adapters.telegram_intake import (
     origin_for,
 )
 from adapters.telegram_mentions import MemberDirectory, with_member_ids
+from adapters.telegram_polling import UpdatePoller
 from bot import catalogue
 from bot.config import TelegramConfig
 from bot.core.adapter import CommandHandler
@@ -114,6 +116,7 @@ class TelegramAdapter:
         self._languages: dict[str, str] = {}
         self._members = MemberDirectory()
         self._app: _App | None = None
+        self._poller: UpdatePoller | None = None
         self._session: aiohttp.ClientSession | None = None
         self._outbox: TelegramOutbox | None = None
         self._files: TelegramFiles | None = None
@@ -154,12 +157,17 @@ class TelegramAdapter:
         await self._start_receiving(app)
 
     async def stop(self) -> None:
-        """Hand on gathered albums, stop receiving, and disconnect."""
+        """Stop receiving, hand on gathered albums, and disconnect.
+
+        Updates whose handling is cut short stay unconfirmed: Telegram delivers
+        them again after the next start.
+        """
+        poller, self._poller = self._poller, None
+        if poller is not None:
+            await poller.stop()
         await self._albums.close()
         app, self._app = self._app, None
         if app is not None:
-            if app.updater is not None and app.updater.running:
-                await app.updater.stop()
             if app.running:
                 await app.stop()
             await app.shutdown()
@@ -203,10 +211,9 @@ class TelegramAdapter:
             .base_url(self._config.api_url + "{token}")
             .base_file_url(self._config.file_url + "{token}")
             .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
-            .concurrent_updates(True)
+            # Its Updater confirms updates as it fetches them: see telegram_polling.
+            .updater(None)
         )
-        if self._config.mode == "webhook":
-            builder = builder.updater(None)
         app: _App = builder.build()
         app.add_handler(TypeHandler(Update, self._on_update))
         app.add_error_handler(self._on_library_error)
@@ -223,10 +230,17 @@ class TelegramAdapter:
             await self._app.bot.set_my_commands(commands, language_code=code)
 
     async def _start_receiving(self, app: _App) -> None:
-        if app.updater is not None:
-            await app.updater.start_polling(
-                timeout=POLL_TIMEOUT, allowed_updates=list(ALLOWED_UPDATES)
+        if self._config.mode != "webhook":
+            # Telegram refuses getUpdates while a webhook is set.
+            await app.bot.delete_webhook()
+            self._poller = UpdatePoller(
+                app.bot,
+                app.process_update,
+                self._albums.held,
+                timeout=POLL_TIMEOUT,
+                allowed_updates=ALLOWED_UPDATES,
             )
+            self._poller.start()
             return
         assert self._config.webhook_secret is not None
         assert self._public_url is not None
@@ -281,7 +295,8 @@ class TelegramAdapter:
         if update is None:
             logger.warning("Webhook request refused: not an update")
             return web.Response(status=400)
-        await self._app.update_queue.put(update)
+        # Telegram sends the update again until it gets a 200: answer once handled.
+        await self._app.process_update(update)
         return web.Response()
 
     def _secret_matches(self, given: str) -> bool:
@@ -307,7 +322,8 @@ class TelegramAdapter:
             return None
         intake = self._intake(update_id, message, user)
         if message.media_group_id is not None and intake.attachments:
-            self._albums.add(f"{message.chat.id}:{message.media_group_id}", intake)
+            group = f"{message.chat.id}:{message.media_group_id}"
+            self._albums.add(group, update_id, intake)
             return None
         return intake
 

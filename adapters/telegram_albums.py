@@ -2,7 +2,9 @@
 
 Telegram delivers an album (a media group) as one message per file, with no sign
 of which is last. The collector waits ``wait`` seconds after the latest part of
-each group, then hands the whole album on once.
+each group, then hands the whole album on once. Until the album has been handed
+on, the collector names its parts' update ids as held, so that they are not
+confirmed to Telegram.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ logger = logging.getLogger(__name__)
 class _Album:
     first: Intake
     parts: list[Intake] = field(default_factory=list)
+    update_ids: list[int] = field(default_factory=list)
     timer: asyncio.TimerHandle | None = None
 
     def merged(self) -> Intake:
@@ -50,12 +53,19 @@ class AlbumCollector:
         self._wait = wait
         self._on_album = on_album
         self._albums: dict[str, _Album] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._releasing: dict[asyncio.Task[None], list[int]] = {}
 
-    def add(self, group: str, part: Intake) -> None:
-        """Add one message of the album ``group`` and restart its quiet period."""
+    def add(self, group: str, update_id: int, part: Intake) -> None:
+        """Add one message of the album ``group`` and restart its quiet period.
+
+        Args:
+            group: The chat and media group the part belongs to.
+            update_id: The Telegram update that carried the part.
+            part: The part as read.
+        """
         album = self._albums.setdefault(group, _Album(part))
         album.parts.append(part)
+        album.update_ids.append(update_id)
         if album.timer is not None:
             album.timer.cancel()
         loop = asyncio.get_running_loop()
@@ -65,8 +75,13 @@ class AlbumCollector:
         album = self._albums.pop(group)
         logger.debug("Album %s is complete with %s parts", group, len(album.parts))
         task = asyncio.create_task(self._on_album(album.merged()))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._releasing[task] = album.update_ids
+        task.add_done_callback(self._releasing.pop)
+
+    def held(self) -> set[int]:
+        """The update ids of the parts of albums not yet handed on in full."""
+        gathering = [album.update_ids for album in self._albums.values()]
+        return {i for ids in [*gathering, *self._releasing.values()] for i in ids}
 
     async def close(self) -> None:
         """Release the albums still gathering, and wait for every release."""
@@ -74,5 +89,5 @@ class AlbumCollector:
             if album.timer is not None:
                 album.timer.cancel()
             self._release(group)
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._releasing:
+            await asyncio.gather(*self._releasing, return_exceptions=True)

@@ -73,8 +73,14 @@ async def _core_failure_and_polling_error(
     fake.fail_next("getUpdates", error_code=502, description="Bad Gateway")
     # The update answers the poll in flight; the next poll meets the 502.
     fake.push_update(fake.message_update(fake.private_chat(ADA), ADA, text="/status"))
-    await wait_until(lambda: _logged_with_traceback(caplog.records, "telegram.ext"))
+    await wait_until(
+        lambda: _logged_warning(caplog.records, "adapters.telegram_polling")
+    )
     await wait_until(lambda: _logged_with_traceback(caplog.records, "adapters"))
+
+
+def _logged_warning(records: list[logging.LogRecord], name: str) -> bool:
+    return any(r.name == name and r.levelno == logging.WARNING for r in records)
 
 
 def _logged_with_traceback(records: list[logging.LogRecord], prefix: str) -> bool:

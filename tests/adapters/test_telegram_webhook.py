@@ -84,6 +84,21 @@ async def test_webhook_update_with_the_right_secret_reaches_the_core(
     assert command.origin.event_id == f"telegram:{update['update_id']}"
 
 
+async def test_webhook_answers_only_once_the_update_is_handled_and_answered(
+    fake: FakeTelegram,
+    core: RecordingCore,
+    webhook_adapter: tuple[TelegramAdapter, str],
+) -> None:
+    update = fake.message_update(fake.private_chat(ADA), ADA, text="/jobs")
+
+    status = await fake.send_webhook(update)
+    recorded, replies = list(core.commands), fake.bot_messages(ADA["id"])
+
+    assert status == 200
+    assert [c.origin.event_id for c in recorded] == [f"telegram:{update['update_id']}"]
+    assert [m.text for m in replies] == ["handled JobsCommand"]
+
+
 @pytest.mark.parametrize("secret", [None, "", "hook-secret_0123456780"])
 async def test_webhook_refuses_a_wrong_or_missing_secret(
     fake: FakeTelegram,

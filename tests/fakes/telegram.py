@@ -328,6 +328,12 @@ class FakeTelegram:
         """Updates queued and not yet confirmed by a getUpdates offset."""
         return list(self._state.queue)
 
+    @property
+    def confirmed_offset(self) -> int:
+        """The highest getUpdates offset so far: updates below it are confirmed."""
+        polls = [c.params for c in self.calls if c.method == "getUpdates"]
+        return max((int(p.get("offset", 0)) for p in polls), default=0)
+
     def calls_to(self, method: str) -> list[Call]:
         """The answered successful calls of ``method``, in order."""
         return [c for c in self.calls if c.method == method and c.status == 200]
