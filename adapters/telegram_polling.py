@@ -64,6 +64,7 @@ class UpdatePoller:
         self._newest = -1
         self._progress = asyncio.Event()
         self._loop: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def start(self) -> None:
         """Start polling in a background task."""
@@ -77,6 +78,7 @@ class UpdatePoller:
         Nothing more is confirmed: an update cut short is delivered again after a
         restart, just as after a kill.
         """
+        self._stopping = True
         tasks = [*self._handling.values()]
         if self._loop is not None:
             tasks.append(self._loop)
@@ -95,7 +97,7 @@ class UpdatePoller:
 
     async def _poll_forever(self) -> None:
         failures = 0
-        while True:
+        while not self._stopping:
             try:
                 await self._poll_once()
                 failures = 0
@@ -138,8 +140,10 @@ class UpdatePoller:
             )
 
     async def _wait_for_progress(self) -> None:
+        # Not wait_for: on 3.11 it may swallow a cancel that meets the progress.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._progress.wait(), BUSY_REPOLL)
+            async with asyncio.timeout(BUSY_REPOLL):
+                await self._progress.wait()
 
     async def _back_off(self, exc: TelegramError, failures: int) -> None:
         delay = _backoff(failures)
