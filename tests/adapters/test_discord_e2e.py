@@ -13,7 +13,7 @@ import pytest
 from adapters.discord import DiscordAdapter
 from bot import catalogue
 from bot.config import ConversionConfig
-from bot.epson.simulator import Simulator, SimulatorSettings
+from bot.epson.simulator import Simulator
 from bot.runtime import Runtime
 from tests.adapters.test_discord_support import config_for
 from tests.core.conftest import make_config, write_pdf
@@ -28,15 +28,6 @@ async def fake() -> AsyncIterator[FakeDiscord]:
     async with FakeDiscord() as server:
         yield server
     assert server.unknown_routes == []
-
-
-@pytest.fixture
-async def simulator(tmp_path: Path) -> AsyncIterator[Simulator]:
-    settings = SimulatorSettings(
-        auto_approve=True, step_seconds=0.05, output_dir=tmp_path / "printed"
-    )
-    async with Simulator(settings) as sim:
-        yield sim
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from adapters.discord import DiscordAdapter
 from bot import catalogue
 from bot.config import ConversionConfig
 from bot.core.commands import ConnectCommand, JoinCommand
-from bot.epson.simulator import Simulator, SimulatorSettings
+from bot.epson.simulator import Simulator
 from bot.runtime import Runtime
 from tests.adapters.test_discord_support import config_for
 from tests.core.conftest import make_config, write_pdf
@@ -41,13 +41,9 @@ async def fake_fixture() -> AsyncIterator[FakeDiscord]:
     assert server.unknown_routes == []
 
 
-@pytest.fixture(name="simulator")
-async def simulator_fixture(tmp_path: Path) -> AsyncIterator[Simulator]:
-    settings = SimulatorSettings(
-        auto_approve=True, step_seconds=0.02, output_dir=tmp_path / "printed"
-    )
-    async with Simulator(settings) as sim:
-        yield sim
+@pytest.fixture
+def step_seconds() -> float:
+    return 0.02
 
 
 @pytest.fixture(name="telegram")

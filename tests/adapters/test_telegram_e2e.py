@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 from PIL import Image
 
-from bot.epson.simulator import Simulator, SimulatorSettings
+from bot.epson.simulator import Simulator
 from bot.runtime import Runtime
 from tests.adapters.telegram_harness import ADA, link_printer, real_core, wait_shown
 from tests.core.conftest import write_pdf
@@ -28,15 +28,6 @@ async def fake() -> AsyncIterator[FakeTelegram]:
     async with FakeTelegram() as server:
         yield server
     assert server.unknown_methods == []
-
-
-@pytest.fixture
-async def simulator(tmp_path: Path) -> AsyncIterator[Simulator]:
-    settings = SimulatorSettings(
-        auto_approve=True, step_seconds=0.05, output_dir=tmp_path / "printed"
-    )
-    async with Simulator(settings) as sim:
-        yield sim
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.epson.simulator import Simulator, SimulatorSettings
+from bot.epson.simulator import Simulator
 from bot.runtime import Runtime
 from tests.adapters.telegram_harness import ADA, link_printer, real_core, wait_shown
 from tests.core.conftest import write_pdf
@@ -52,15 +52,6 @@ def token_kept_out_of_logs(
     assert "Telegram bot @chatprint_bot started" in text
     assert fake.token not in text
     assert fake.token.split(":", 1)[1] not in text
-
-
-@pytest.fixture
-async def simulator(tmp_path: Path) -> AsyncIterator[Simulator]:
-    settings = SimulatorSettings(
-        auto_approve=True, step_seconds=0.05, output_dir=tmp_path / "printed"
-    )
-    async with Simulator(settings) as sim:
-        yield sim
 
 
 @pytest.fixture

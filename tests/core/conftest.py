@@ -19,7 +19,7 @@ from bot.config import (
     WebConfig,
 )
 from bot.core.commands import LinkCommand
-from bot.epson.simulator import Simulator, SimulatorSettings
+from bot.epson.simulator import Simulator
 from bot.runtime import Runtime
 from bot.secret import Secret
 from tests.fakes.chat import ChatRoom
@@ -32,21 +32,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def step_seconds() -> float:
-    """Time per simulated job step; tests that cancel mid-way raise it."""
-    return 0.05
-
-
-@pytest.fixture
-async def simulator(tmp_path: Path, step_seconds: float) -> AsyncIterator[Simulator]:
-    settings = SimulatorSettings(
-        auto_approve=True, step_seconds=step_seconds, output_dir=tmp_path / "printed"
-    )
-    async with Simulator(settings) as sim:
-        yield sim
 
 
 def make_config(tmp_path: Path, sim: Simulator) -> Config:

@@ -7,6 +7,4 @@ from tests.core.conftest import (  # noqa: F401 - fixtures shared with the core 
     linked,
     room,
     runtime,
-    simulator,
-    step_seconds,
 )
