@@ -3,7 +3,8 @@
 The core names group members by user id (``@4242``). Telegram marks a person
 without a username as a ``text_mention`` that carries the user, and a person
 with one as a plain ``@username`` ``mention``; bots cannot look a username up,
-so only usernames of people the bot has seen are turned into ids.
+so only usernames of people the bot has seen are turned into ids. A username
+left as typed is refused by the core, which tells the owner what works.
 """
 
 from __future__ import annotations
@@ -46,8 +47,11 @@ class MemberDirectory:
 def with_member_ids(message: Message, directory: MemberDirectory) -> str:
     """The text or caption of ``message`` with each known person as ``@<user id>``.
 
-    Mentions of bots and of unknown usernames stay as typed.
+    The author of the message it replies to counts as seen: in privacy mode the
+    bot never receives a member's plain messages, but an owner can name them in
+    a reply to one. Mentions of bots and of unknown usernames stay as typed.
     """
+    _remember_replied(message, directory)
     text = message.text or message.caption or ""
     entities = message.entities if message.text else message.caption_entities
     encoded = text.encode(_ENCODING)
@@ -63,6 +67,12 @@ def with_member_ids(message: Message, directory: MemberDirectory) -> str:
         done = end
     pieces.append(encoded[done:].decode(_ENCODING))
     return "".join(pieces)
+
+
+def _remember_replied(message: Message, directory: MemberDirectory) -> None:
+    replied = message.reply_to_message
+    if replied is not None and replied.from_user is not None:
+        directory.remember(replied.from_user)
 
 
 def _mentioned_id(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import zoneinfo
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -25,7 +25,14 @@ PERIODS = ("day", "week", "month")
 QUOTA_NAMES = (*PERIODS, *(f"group_{p}" for p in PERIODS))
 DEFAULT_EXPIRY_MINUTES = 24 * 60
 _HOURS = re.compile(r"^([0-9]{1,2}):([0-9]{2})-([0-9]{1,2}):([0-9]{2})$")
-_MENTION = re.compile(r"^<@!?([0-9]+)>$|^@?([A-Za-z0-9_.-]{1,64})$")
+_USER_ID = re.compile(r"^<@!?([0-9]+)>$|^@?([0-9]{1,20})$")
+_NAME = re.compile(r"^@?([A-Za-z0-9_.-]{1,64})$")
+# Telegram and Discord name every user by a number. There a name that is not a
+# number is a username the adapter could not turn into one: kept, it would
+# match nobody while the owner believes that person is on the list.
+_NUMBERED_PLATFORMS = frozenset({"telegram", "discord"})
+_UNKNOWN_KEYS = {"telegram": "group.members_unknown_telegram"}
+_SHOWN_NAME = 40
 _LIMITS = ("max_pages", "max_copies")
 _FLAGS = {
     "mono": ("mono", True),
@@ -42,6 +49,25 @@ class PolicyError(ChatprintError):
     """Policy text that is not understood."""
 
     default_key = "group.policy.bad"
+
+
+class MembersUnknown(PolicyError):
+    """People named by something that is not a user id on the group's platform.
+
+    Args:
+        names: The names as typed, each shown to the owner.
+        platform: The group's platform; its own sentence says what works there.
+    """
+
+    default_key = "group.members_unknown"
+
+    def __init__(self, names: Sequence[str], platform: str) -> None:
+        self.names = tuple(dict.fromkeys(name[:_SHOWN_NAME] for name in names))
+        super().__init__(
+            f"{len(self.names)} names are not user ids on {platform}",
+            key=_UNKNOWN_KEYS.get(platform, self.default_key),
+            names=", ".join(self.names),
+        )
 
 
 @dataclass(frozen=True)
@@ -113,12 +139,20 @@ class Policy:
             platform: The group's platform, for member and approver ids.
 
         Raises:
+            MembersUnknown: Members or approvers named by something that is not
+                a user id; every such name in ``text`` is listed.
             PolicyError: A setting that is not understood.
         """
         policy = self
+        unknown: list[str] = []
         for token in text.split():
             name, _, value = token.partition("=")
-            policy = _apply(policy, name.strip().lower(), value.strip(), platform)
+            try:
+                policy = _apply(policy, name.strip().lower(), value.strip(), platform)
+            except MembersUnknown as exc:
+                unknown.extend(exc.names)
+        if unknown:
+            raise MembersUnknown(unknown, platform)
         return policy
 
     def force(self, options: PrintOptions) -> PrintOptions:
@@ -177,16 +211,42 @@ def member_key(platform: str, user_id: str) -> str:
 def parse_member(text: str, platform: str) -> str:
     """Read a member id as typed or mentioned (``<@123>``, ``@123``, ``123``).
 
-    Adapters put the user id in place of a mention: a Telegram ``@username`` is
-    not an id and names nobody here.
+    Adapters put the user id in place of each mention they can resolve; on
+    Telegram and Discord anything else (``@alice``, ``Alice``) names nobody and
+    is refused. Other platforms name people by plain names (``bob``).
 
     Raises:
-        PolicyError: Not a user id.
+        PolicyError: Nobody named at all.
+        MembersUnknown: A name that is not a user id on ``platform``.
     """
-    match = _MENTION.match(text.strip())
-    if match is None:
-        raise PolicyError(f"not a user id: {text[:40]!r}", key="group.bad_member")
-    return member_key(platform, match.group(1) or match.group(2))
+    typed = text.strip()
+    if not typed:
+        raise PolicyError("no member named", key="group.bad_member")
+    match = _USER_ID.match(typed)
+    if match is not None:
+        return member_key(platform, match.group(1) or match.group(2))
+    named = _NAME.match(typed)
+    if named is None or platform in _NUMBERED_PLATFORMS:
+        raise MembersUnknown([typed], platform)
+    return member_key(platform, named.group(1))
+
+
+def parse_members(text: str, platform: str) -> tuple[str, ...]:
+    """Read a comma-separated list of members, as :func:`parse_member` does.
+
+    Raises:
+        MembersUnknown: Names that are not user ids, all of them listed.
+    """
+    members: list[str] = []
+    unknown: list[str] = []
+    for typed in filter(None, (part.strip() for part in text.split(","))):
+        try:
+            members.append(parse_member(typed, platform))
+        except MembersUnknown as exc:
+            unknown.extend(exc.names)
+    if unknown:
+        raise MembersUnknown(unknown, platform)
+    return tuple(dict.fromkeys(members))
 
 
 def _apply(policy: Policy, name: str, value: str, platform: str) -> Policy:
@@ -230,13 +290,11 @@ def _set_who(policy: Policy, value: str, platform: str) -> Policy:
 
 
 def _set_members(policy: Policy, value: str, platform: str) -> Policy:
-    members = tuple(parse_member(m, platform) for m in value.split(",") if m)
-    return dataclasses.replace(policy, members=members)
+    return dataclasses.replace(policy, members=parse_members(value, platform))
 
 
 def _set_approvers(policy: Policy, value: str, platform: str) -> Policy:
-    approvers = tuple(parse_member(m, platform) for m in value.split(",") if m)
-    return dataclasses.replace(policy, approvers=approvers)
+    return dataclasses.replace(policy, approvers=parse_members(value, platform))
 
 
 def _set_hours(policy: Policy, value: str, platform: str) -> Policy:

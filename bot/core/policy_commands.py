@@ -15,7 +15,7 @@ from bot.core.commands import (
     UsageCommand,
 )
 from bot.core.context import Request
-from bot.core.policy import Policy, PolicyError, parse_member
+from bot.core.policy import Policy, PolicyError, member_key, parse_member
 from bot.core.quotas import Usage, load_usage, period_start
 from bot.core.sharing import (
     NotAllowed,
@@ -35,7 +35,12 @@ if TYPE_CHECKING:
 async def handle_policy(
     service: PrintService, request: Request, command: PolicyCommand
 ) -> list[OutgoingMessage]:
-    """Show the policy of the group's printer, or change it (owner, approvers)."""
+    """Show the policy of the group's printer, or change it (owner, approvers).
+
+    Raises:
+        MembersUnknown: People named by something other than a user id; the
+            policy stays as it was.
+    """
     name, text = _printer_option(command.argument)
     shared = await require_shared(service, request, name)
     if not text:
@@ -51,15 +56,18 @@ async def handle_policy(
 async def handle_approvers(
     service: PrintService, request: Request, command: ApproversCommand
 ) -> list[OutgoingMessage]:
-    """List the approvers, or ``add``/``remove`` one (the owner only)."""
+    """List the approvers, or ``add``/``remove`` one (the owner only).
+
+    Raises:
+        MembersUnknown: The person is not named by a user id; nothing changes.
+    """
     shared = await require_shared(service, request)
     verb, _, who = command.argument.strip().partition(" ")
     policy = shared.policy
     if verb.lower() in ("add", "remove"):
         await _require_owner(service, request, shared)
-        member = parse_member(who, request.origin.target.platform)
-        kept = tuple(a for a in policy.approvers if a != member)
-        approvers = (*kept, member) if verb.lower() == "add" else kept
+        platform = request.origin.target.platform
+        approvers = _approvers_after(policy.approvers, verb.lower(), who, platform)
         policy = dataclasses.replace(policy, approvers=approvers)
         await service.store.save_printer_policy(shared.printer.id, policy.to_dict())
     elif verb:
@@ -70,6 +78,18 @@ async def handle_approvers(
             "group.approvers", printer=shared.printer.name, approvers=names or "-"
         )
     ]
+
+
+def _approvers_after(
+    approvers: tuple[str, ...], verb: str, who: str, platform: str
+) -> tuple[str, ...]:
+    # Unknown usernames used to be stored as typed: such an entry can still go.
+    stored = member_key(platform, who.strip().removeprefix("@"))
+    if verb == "remove" and stored in approvers:
+        return tuple(a for a in approvers if a != stored)
+    member = parse_member(who, platform)
+    kept = tuple(a for a in approvers if a != member)
+    return (*kept, member) if verb == "add" else kept
 
 
 async def handle_pause(
