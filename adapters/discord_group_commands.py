@@ -1,9 +1,11 @@
 """Chatprint's Discord commands for group printing: shares, rules, codes, usage.
 
 A printer shared with ``/share`` serves the whole server unless the scope is
-``channel``. Answers that concern the whole group (a share, the rules, a pause)
-are public; invite and connect codes and a member's page count go to the asker
-only. The core parses the argument text, as it does for every chat.
+``channel``; ``/share`` with ``default`` makes a printer already shared there the
+group's default instead. Answers that concern the whole group (a share, the
+rules, a pause) are public; invite and connect codes and a member's page count
+go to the asker only. The core parses the argument text, as it does for every
+chat.
 """
 
 from __future__ import annotations
@@ -51,8 +53,13 @@ def install_group_commands(
         tree.add_command(command)
 
 
-def share_argument(printer: str, scope: str) -> str:
-    """The ``/share`` text the core reads: ``NAME`` or ``channel NAME``."""
+def share_argument(printer: str, scope: str, *, default: bool = False) -> str:
+    """The ``/share`` text the core reads: ``NAME``, ``channel NAME``, ``default NAME``.
+
+    Making a printer the default shares nothing, so the scope does not apply.
+    """
+    if default:
+        return f"default {printer}".strip()
     if scope == "channel":
         return f"channel {printer}".strip()
     return printer
@@ -80,14 +87,18 @@ def _share_command(run: Runner) -> AppCommand:
     @app_commands.describe(
         printer=parameter_description("share", "printer"),
         scope=parameter_description("share", "scope"),
+        default=parameter_description("share", "default"),
     )
     @app_commands.choices(scope=catalogue_choices("command.share.scopes", SCOPES))
     async def share(
         interaction: discord.Interaction,
         printer: app_commands.Range[str, 1, NAME_LENGTH] | None = None,
         scope: str | None = None,
+        default: bool | None = None,
     ) -> None:
-        argument = share_argument(printer or "", scope or "server")
+        argument = share_argument(
+            printer or "", scope or "server", default=bool(default)
+        )
         await run(
             interaction, lambda origin, _: ShareCommand(origin, argument), private=False
         )

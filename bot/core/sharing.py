@@ -225,16 +225,21 @@ async def find_own_printer(
 async def handle_share(
     service: PrintService, request: Request, command: ShareCommand
 ) -> list[OutgoingMessage]:
-    """Share the sender's printer with this group, or set the group's default."""
+    """Share the sender's printer with this group, or set the group's default.
+
+    The argument is ``[channel] [NAME]`` to share, or ``default NAME`` to make a
+    printer already shared here the group's default (owner and approvers).
+
+    Raises:
+        NotInGroup: Sent in a private chat.
+        PrinterUnknown: No such printer of the sender's, or none shared here.
+    """
     origin = command.origin
     if not origin.is_group:
         raise NotInGroup("share in a private chat")
     verb, _, rest = command.argument.strip().partition(" ")
-    if verb.lower() == "default" and rest.strip():
-        shared = await require_shared(service, request, rest)
-        await require_manager(service, request, shared)
-        await service.store.set_default_share(shared.group.id, shared.share.id)
-        return [request.reply("group.default_set", printer=shared.printer.name)]
+    if verb.lower() == "default":
+        return await _set_default(service, request, rest)
     only_channel = verb.lower() == "channel"
     name = rest if only_channel else command.argument
     printer = await find_own_printer(service, request, name)
@@ -245,6 +250,24 @@ async def handle_share(
     await _share(service, group, printer)
     await service.store.audit(request.identity.id, "share", f"printer {printer.id}")
     return [request.reply("group.shared", printer=printer.name, group=group.title)]
+
+
+async def _set_default(
+    service: PrintService, request: Request, name: str
+) -> list[OutgoingMessage]:
+    if not name.strip():
+        # A name is needed: list the printers the sender can choose from.
+        await require_shared(service, request)
+        names = ", ".join(
+            s.printer.name for s in await load_shared(service, request.origin)
+        )
+        raise PrinterUnknown(
+            "no printer named for the default", key="group.default_unnamed", names=names
+        )
+    shared = await require_shared(service, request, name)
+    await require_manager(service, request, shared)
+    await service.store.set_default_share(shared.group.id, shared.share.id)
+    return [request.reply("group.default_set", printer=shared.printer.name)]
 
 
 async def handle_unshare(
