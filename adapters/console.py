@@ -109,7 +109,6 @@ class ConsoleAdapter:
         self._line_numbers = itertools.count(1)
         self._message_numbers = itertools.count(1)
         self._shown_refs: set[str] = set()
-        self._accepted = 0
 
     async def run(self, lines: AsyncIterable[str]) -> None:
         """Carry out every line until the input ends."""
@@ -133,9 +132,8 @@ class ConsoleAdapter:
         except ChatprintError as exc:
             self._refuse(exc, is_print=_command_name(text) == "print")
             return
-        accepted_before = self._accepted
         answers = await self._core.handle(command)
-        if isinstance(command, PrintCommand) and self._accepted == accepted_before:
+        if isinstance(command, PrintCommand) and any(a.refusal for a in answers):
             self.refused_prints += 1
         for message in answers:
             await self._show_answer(message)
@@ -218,8 +216,6 @@ class ConsoleAdapter:
                 await self._open_url(button.url)
 
     async def _note_status(self, event: StatusEvent) -> None:
-        if event.phase is Phase.ACCEPTED and event.job_id not in self.outcomes:
-            self._accepted += 1
         self.outcomes[event.job_id] = event.phase
         if self._on_status is not None:
             await self._on_status(event)

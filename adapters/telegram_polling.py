@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 BACKOFF_FIRST = 0.5
 BACKOFF_MAX = 30.0
 # While an update is unconfirmed, Telegram answers each poll at once with it: wait
-# for a handling to end, or this long, before asking for newer updates. A poll
+# for the oldest handling to end, or this long, before asking for newer updates. A poll
 # returns at most 100 updates, so a handling that never ends would stall polling
 # after 100 newer ones: the core's handle must return promptly.
 BUSY_REPOLL = 0.2
@@ -132,8 +132,12 @@ class UpdatePoller:
         task.add_done_callback(lambda done: self._finished(update.update_id, done))
 
     def _finished(self, update_id: int, task: asyncio.Task[None]) -> None:
+        offset = self.offset
         del self._handling[update_id]
-        self._progress.set()
+        # Only a move of the offset lets the next poll bring newer updates; a
+        # poll for the same ones would parse up to 100 updates for nothing.
+        if self.offset != offset:
+            self._progress.set()
         if not task.cancelled() and task.exception() is not None:
             logger.error(
                 "Telegram update %s failed", update_id, exc_info=task.exception()

@@ -2,9 +2,11 @@
 
 Run as ``python -m bench.floor`` with its settings as JSON on stdin. It long-polls
 Telegram, and for each document it fetches the file's path, downloads the file to
-disk, creates the Epson job, uploads the file and starts the print, with aiohttp
-and nothing else: no store, no conversion, no message to the user. What chatprint
-adds on top of this is what the benchmarks measure.
+disk, creates the Epson job, uploads the file and starts the print, with the
+libraries chatprint uses for each step (python-telegram-bot for the Bot API calls,
+aiohttp for the download and for Epson) and nothing else: no store, no
+conversion, no message to the user. What chatprint adds on top of this is what
+the benchmarks measure.
 """
 
 from __future__ import annotations
@@ -18,9 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from telegram import Bot, Message
+from telegram.request import HTTPXRequest
 
 POLL_SECONDS = 10
 CHUNK = 64 * 1024
+# What python-telegram-bot's ApplicationBuilder gives the bot: chatprint's too.
+POOL_SIZE = 256
 
 
 class Floor:
@@ -36,8 +42,13 @@ class Floor:
     def __init__(
         self, settings: dict[str, str], session: aiohttp.ClientSession, spool: Path
     ) -> None:
-        self._bot_url = f"{settings['telegram']}/bot{settings['token']}"
-        self._file_url = f"{settings['telegram']}/file/bot{settings['token']}"
+        self._bot = Bot(
+            settings["token"],
+            base_url=f"{settings['telegram']}/bot",
+            base_file_url=f"{settings['telegram']}/file/bot",
+            request=HTTPXRequest(connection_pool_size=POOL_SIZE),
+            get_updates_request=HTTPXRequest(read_timeout=POLL_SECONDS + 5),
+        )
         self._api = settings["api"]
         self._headers = {
             "x-api-key": settings["api_key"],
@@ -49,38 +60,37 @@ class Floor:
 
     async def run(self) -> None:
         """Poll and print until cancelled."""
-        offset = 0
-        while True:
-            updates = await self._telegram(
-                "getUpdates",
-                {"offset": offset, "timeout": POLL_SECONDS, "allowed_updates": []},
-            )
-            for update in updates:
-                offset = update["update_id"] + 1
-                task = asyncio.create_task(self._print(update["message"]))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+        async with self._bot:
+            offset = 0
+            while True:
+                updates = await self._bot.get_updates(
+                    offset=offset, timeout=POLL_SECONDS, allowed_updates=[]
+                )
+                for update in updates:
+                    offset = update.update_id + 1
+                    assert update.message is not None
+                    task = asyncio.create_task(self._print(update.message))
+                    self._tasks.add(task)
+                    task.add_done_callback(self._tasks.discard)
 
-    async def _print(self, message: dict[str, Any]) -> None:
-        document = message["document"]
-        path = self._spool / document["file_unique_id"]
-        located = await self._telegram("getFile", {"file_id": document["file_id"]})
-        await self._download(located["file_path"], path)
+    async def _print(self, message: Message) -> None:
+        document = message.document
+        assert document is not None
+        path = self._spool / document.file_unique_id
+        located = await self._bot.get_file(document.file_id)
+        assert located.file_path is not None
+        await self._download(located.file_path, path)
         created = await self._api_call(
             "/printing/jobs",
-            {"jobName": f"floor {document['file_name']}", "printMode": "document"},
+            {"jobName": f"floor {document.file_name}", "printMode": "document"},
         )
         await self._upload(created["uploadUri"], path)
         await self._api_call(f"/printing/jobs/{created['jobId']}/print", None)
         path.unlink()
 
-    async def _telegram(self, method: str, body: dict[str, Any]) -> Any:
-        url = f"{self._bot_url}/{method}"
-        async with self._session.post(url, json=body) as response:
-            return (await response.json())["result"]
-
-    async def _download(self, file_path: str, path: Path) -> None:
-        async with self._session.get(f"{self._file_url}/{file_path}") as response:
+    async def _download(self, url: str, path: Path) -> None:
+        # python-telegram-bot hands out the whole download URL, as chatprint uses.
+        async with self._session.get(url) as response:
             response.raise_for_status()
             with path.open("wb") as handle:
                 async for chunk in response.content.iter_chunked(CHUNK):

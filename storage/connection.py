@@ -177,9 +177,13 @@ def translate_errors() -> Iterator[None]:
 async def fetch_one(
     db: aiosqlite.Connection, sql: str, params: Params = ()
 ) -> sqlite3.Row | None:
-    """Return the first row of a query, if any."""
-    async with db.execute(sql, params) as cursor:
-        return await cursor.fetchone()
+    """Return the first row of a query, if any.
+
+    One trip to the database thread: a cursor would take three (execute, fetch,
+    close), and every trip waits for that thread and then for the event loop.
+    """
+    rows = await db.execute_fetchall(sql, params)
+    return next(iter(rows), None)
 
 
 async def fetch_all(

@@ -10,8 +10,8 @@ from __future__ import annotations
 import aiosqlite
 
 from storage.cipher import TokenCipher
-from storage.connection import Params, change, fetch_all, fetch_one, insert
-from storage.errors import JobNotFound
+from storage.connection import Params, change, fetch_all, fetch_one
+from storage.errors import JobNotFound, StoreError
 from storage.records import FINISHED_JOB_STATES, JobRecord, NewJob
 from storage.rows import (
     db_now,
@@ -62,16 +62,18 @@ async def count_jobs(db: aiosqlite.Connection, where: str, params: Params) -> in
     return 0 if row is None else int(row[0])
 
 
-async def insert_job(db: aiosqlite.Connection, job: NewJob) -> int:
-    """Insert a new job and return its id."""
+async def insert_job(
+    db: aiosqlite.Connection, cipher: TokenCipher, job: NewJob
+) -> JobRecord:
+    """Insert a new job and return it as stored."""
     now = db_now()
     scheduled = None if job.scheduled_for is None else to_db_time(job.scheduled_for)
-    return await insert(
+    row = await fetch_one(
         db,
         "INSERT INTO jobs (request_key, identity_id, printer_id, chat_id, platform,"
         " state, file_name, spool_path, print_mode, options, language,"
         " scheduled_for, sources, status_ref, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
         (
             job.request_key,
             job.identity_id,
@@ -91,15 +93,42 @@ async def insert_job(db: aiosqlite.Connection, job: NewJob) -> int:
             now,
         ),
     )
+    if row is None:
+        raise StoreError("a job insert returned no row")
+    return job_from_row(row, cipher)
 
 
 async def update_columns(
-    db: aiosqlite.Connection, job_id: int, columns: dict[str, object]
-) -> None:
-    """Set columns of a job; the names must come from ``rows.encode_job_fields``."""
+    db: aiosqlite.Connection,
+    cipher: TokenCipher,
+    job_id: int,
+    columns: dict[str, object],
+) -> JobRecord:
+    """Set columns of a job and return it as changed; the names must come from
+    ``rows.encode_job_fields``.
+
+    Raises:
+        JobNotFound: No job has this id.
+    """
     assignments = ", ".join(f"{name} = ?" for name in columns)
-    sql = f"UPDATE jobs SET {assignments} WHERE id = ?"  # noqa: S608
-    await change(db, sql, (*columns.values(), job_id))
+    sql = f"UPDATE jobs SET {assignments} WHERE id = ? RETURNING *"  # noqa: S608
+    row = await fetch_one(db, sql, (*columns.values(), job_id))
+    if row is None:
+        raise JobNotFound(f"job {job_id} does not exist")
+    return job_from_row(row, cipher)
+
+
+async def append_event_on_change(
+    db: aiosqlite.Connection, job_id: int, state: str, detail: str
+) -> int:
+    """Add an entry to a job's state history unless the job is in ``state``
+    already (run it before the change); return how many entries were added."""
+    return await change(
+        db,
+        "INSERT INTO job_events (job_id, state, detail, at)"
+        " SELECT id, ?, ?, ? FROM jobs WHERE id = ? AND state IS NOT ?",
+        (state, detail, db_now(), job_id, state),
+    )
 
 
 async def append_event(

@@ -132,6 +132,9 @@ class SqliteStore(GroupTables):
     ) -> Identity:
         """Create the identity, or update its display name and language."""
         _check_platform(platform)
+        known = await self.find_identity(platform, user_id)
+        if known and (known.display_name, known.language) == (display_name, language):
+            return known  # the usual case: one read, no write
         async with self._database.transaction() as db:
             row = await fetch_returned(
                 db,
@@ -310,10 +313,9 @@ class SqliteStore(GroupTables):
             if existing is not None:
                 logger.debug("Request already recorded as job %s", existing.id)
                 return existing
-            job_id = await job_sql.insert_job(db, job)
-            await job_sql.append_event(db, job_id, job.state, "")
-            record = await job_sql.select_job(db, self._cipher, job_id)
-        logger.debug("Job %s recorded in state %s", job_id, job.state)
+            record = await job_sql.insert_job(db, self._cipher, job)
+            await job_sql.append_event(db, record.id, job.state, "")
+        logger.debug("Job %s recorded in state %s", record.id, job.state)
         return record
 
     async def update_job(
@@ -336,14 +338,13 @@ class SqliteStore(GroupTables):
         if state is not None:
             columns["state"] = state
         columns.setdefault("updated_at", rows.db_now())
+        moved = 0
         async with self._database.transaction() as db:
-            before = await job_sql.select_job(db, self._cipher, job_id)
-            await job_sql.update_columns(db, job_id, columns)
-            if state is not None and state != before.state:
-                await job_sql.append_event(db, job_id, state, detail)
-            after = await job_sql.select_job(db, self._cipher, job_id)
-        if after.state != before.state:
-            logger.debug("Job %s moved from %s to %s", job_id, before.state, state)
+            if state is not None:
+                moved = await job_sql.append_event_on_change(db, job_id, state, detail)
+            after = await job_sql.update_columns(db, self._cipher, job_id, columns)
+        if moved:
+            logger.debug("Job %s moved to %s", job_id, state)
         return after
 
     async def _find_job(

@@ -107,6 +107,8 @@ class OutgoingMessage:
         image: A picture to attach (a preview of a page).
         event: The status event this message renders, for adapters that show
             progress in their own way (the console); ``None`` for plain replies.
+        refusal: The catalogue key of the error when the message refuses what
+            was asked; ``None`` otherwise.
     """
 
     text: str
@@ -114,3 +116,4 @@ class OutgoingMessage:
     private: bool = False
     image: Path | None = None
     event: StatusEvent | None = None
+    refusal: str | None = None

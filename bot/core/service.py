@@ -198,7 +198,8 @@ class PrintService:
 
 
 def _error(request: Request, error: ChatprintError) -> OutgoingMessage:
-    return OutgoingMessage(render_error(error, request.language), private=True)
+    text = render_error(error, request.language)
+    return OutgoingMessage(text, private=True, refusal=error.key)
 
 
 _HANDLERS: dict[type[Command], Handler] = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
@@ -15,7 +16,11 @@ from storage.store import Store
 
 logger = logging.getLogger(__name__)
 
-ACCEPTED_WAIT = 0.5
+# A job's first message waits this long for the job to settle (reach the printer,
+# be held, fail): a job that settles sooner shows one message, not four edits.
+SETTLE_WAIT = 0.3
+# Phases a job normally passes through within moments.
+PASSING = frozenset({Phase.ACCEPTED, Phase.CONVERTING, Phase.UPLOADING})
 
 
 def status_text(event: StatusEvent, language: str) -> str:
@@ -53,6 +58,9 @@ class StatusReporter:
     delays only its own messages, never the print call. When a job moves faster
     than its chat answers, the chat shows the latest event and skips the ones in
     between (each would only have replaced the last); observers see every event.
+    A job's first message waits up to ``SETTLE_WAIT`` while the job is only
+    passing through (accepted, converting, uploading), so a print that reaches
+    the printer at once is answered by its "printing" message directly.
 
     Args:
         store: Where each job's status message reference is kept, so the same
@@ -68,23 +76,19 @@ class StatusReporter:
         self._queued: dict[int, list[tuple[JobRecord, StatusEvent]]] = {}
         self._senders: dict[int, asyncio.Task[None]] = {}
         self._refs: dict[int, str] = {}
+        self._settled: dict[int, asyncio.Event] = {}
 
     async def publish(self, job: JobRecord, event: StatusEvent) -> None:
-        """Queue ``event`` for the job's chat; a delivery failure never stops the job.
-
-        ``accepted`` answers the request: it is shown before this returns unless
-        the chat takes longer than ``ACCEPTED_WAIT``; later events are delivered
-        beside the job.
-        """
+        """Queue ``event`` for the job's chat and return at once; the chat is told
+        beside the job, and a delivery failure never stops the job."""
         self._queued.setdefault(job.id, []).append((job, event))
-        sender = self._senders.get(job.id)
-        if sender is None:
-            sender = asyncio.create_task(self._send(job.id), name=f"status-{job.id}")
-            self._senders[job.id] = sender
-        if event.phase is Phase.ACCEPTED:
-            # Answer at once where the chat does; a chat held back by its rate
-            # limit (Telegram: 30 messages a second) must not hold the request.
-            await asyncio.wait([sender], timeout=ACCEPTED_WAIT)
+        if event.phase not in PASSING:
+            self._settled.setdefault(job.id, asyncio.Event()).set()
+        if job.id not in self._senders:
+            first = job.status_ref is None and job.id not in self._refs
+            self._senders[job.id] = asyncio.create_task(
+                self._send(job.id, first=first), name=f"status-{job.id}"
+            )
 
     async def flush(self, job_id: int | None = None) -> None:
         """Wait until the queued events of ``job_id`` (or of every job) are
@@ -103,14 +107,23 @@ class StatusReporter:
             sender.cancel()
         await asyncio.gather(*senders, return_exceptions=True)
 
-    async def _send(self, job_id: int) -> None:
+    async def _send(self, job_id: int, *, first: bool) -> None:
         try:
+            if first:
+                await self._settle(job_id)
             while queued := self._queued.pop(job_id, None):
                 await self._show(*queued[-1])
                 for job, event in queued:
                     await self._observe(job, event)
         finally:
             self._senders.pop(job_id, None)
+            self._settled.pop(job_id, None)
+
+    async def _settle(self, job_id: int) -> None:
+        settled = self._settled.setdefault(job_id, asyncio.Event())
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(SETTLE_WAIT):
+                await settled.wait()
 
     async def _observe(self, job: JobRecord, event: StatusEvent) -> None:
         for observer in self.observers:

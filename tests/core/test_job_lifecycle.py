@@ -175,8 +175,11 @@ async def test_restart_mid_job_resumes_and_prints_exactly_once(
         first.service.register(room)
         await first.serve()
         await follow_link(first, room)
+        # Slow enough that the job shows "Sending" before it reaches the printer.
+        simulator.faults.latency(0.5)
         await first.service.handle(_print(room, write_pdf(tmp_path / "a.pdf")))
         await room.wait_for_text("Sending")
+    simulator.faults.clear()
     # The first process is gone; a new one picks the job up from the store.
     second_room = ChatRoom()
     async with Runtime(config) as second:

@@ -7,6 +7,7 @@ from pathlib import Path
 from pypdf import PdfReader
 
 from bot.core.commands import PrintCommand
+from bot.core.events import Phase
 from bot.epson.simulator import Simulator
 from bot.runtime import Runtime
 from tests.core.conftest import write_pdf
@@ -45,9 +46,11 @@ async def test_print_pdf_with_options_prints_selected_pages_and_copies(
 
 
 async def test_one_status_message_is_edited_through_the_whole_job(
-    linked: Runtime, room: ChatRoom, tmp_path: Path
+    linked: Runtime, room: ChatRoom, simulator: Simulator, tmp_path: Path
 ) -> None:
     pdf = write_pdf(tmp_path / "a.pdf")
+    # Slow enough that the job shows its way to the printer, step by step.
+    simulator.faults.latency(0.4)
 
     await linked.service.handle(
         PrintCommand(room.origin(), attachments=(attachment(pdf),))
@@ -57,6 +60,23 @@ async def test_one_status_message_is_edited_through_the_whole_job(
     status = [s for s in room.shown.values() if s.message.event is not None]
     assert len(status) == 1
     assert status[0].edits >= 3
+
+
+async def test_a_job_that_reaches_the_printer_at_once_is_answered_by_one_message(
+    linked: Runtime, room: ChatRoom, tmp_path: Path
+) -> None:
+    pdf = write_pdf(tmp_path / "a.pdf")
+
+    await linked.service.handle(
+        PrintCommand(room.origin(), attachments=(attachment(pdf),))
+    )
+    await room.wait_for_text("Done:")
+
+    phases = [m.event.phase for m in room.history if m.event is not None]
+    # No "accepted", "converting" or "sending" flashed by on the way: the first
+    # thing shown is the job at the printer, the last that it is done.
+    assert not set(phases) & {Phase.ACCEPTED, Phase.CONVERTING, Phase.UPLOADING}
+    assert phases[-1] is Phase.COMPLETED
 
 
 async def test_unlinked_user_is_told_how_to_link_and_nothing_reaches_epson(
