@@ -25,7 +25,6 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
-    TypeHandler,
 )
 
 from adapters.telegram_albums import AlbumCollector
@@ -214,9 +213,9 @@ class TelegramAdapter:
             # Its Updater confirms updates as it fetches them: see telegram_polling.
             .updater(None)
         )
+        # Updates go straight to _on_update: the library's handler dispatch
+        # would add a context object and a lookup per update, used by nothing.
         app: _App = builder.build()
-        app.add_handler(TypeHandler(Update, self._on_update))
-        app.add_error_handler(self._on_library_error)
         return app
 
     async def _publish_menu(self) -> None:
@@ -235,7 +234,7 @@ class TelegramAdapter:
             await app.bot.delete_webhook()
             self._poller = UpdatePoller(
                 app.bot,
-                app.process_update,
+                self._on_update,
                 self._albums.held,
                 timeout=POLL_TIMEOUT,
                 allowed_updates=ALLOWED_UPDATES,
@@ -296,7 +295,7 @@ class TelegramAdapter:
             logger.warning("Webhook request refused: not an update")
             return web.Response(status=400)
         # Telegram sends the update again until it gets a 200: answer once handled.
-        await self._app.process_update(update)
+        await self._on_update(update)
         return web.Response()
 
     def _secret_matches(self, given: str) -> bool:
@@ -307,7 +306,7 @@ class TelegramAdapter:
 
     # -- updates -------------------------------------------------------------------
 
-    async def _on_update(self, update: Update, _context: Any) -> None:
+    async def _on_update(self, update: Update) -> None:
         if update.callback_query is not None:
             await self._on_button(update.update_id, update.callback_query)
         elif update.message is not None:
@@ -391,9 +390,6 @@ class TelegramAdapter:
             logger.warning(
                 "Event %s: the error could not be shown: %s", origin.event_id, exc
             )
-
-    async def _on_library_error(self, update: object, context: Any) -> None:
-        logger.error("Telegram library error: %r", context.error)
 
     def _bot_user(self) -> User:
         assert self._app is not None

@@ -111,19 +111,23 @@ class UpdatePoller:
                 await asyncio.sleep(_backoff(failures))
 
     async def _poll_once(self) -> None:
+        if self._busy():
+            # Asked now, Telegram would answer with the unconfirmed updates alone.
+            await self._wait_for_progress()
         self._progress.clear()
-        offset = self.offset
-        busy = offset is not None and offset <= self._newest
+        busy = self._busy()
         updates = await self._bot.get_updates(
-            offset=offset,
+            offset=self.offset,
             timeout=0 if busy else self._timeout,
             allowed_updates=self._allowed,
         )
-        fresh = [u for u in updates if u.update_id > self._newest]
-        for update in fresh:
-            self._hand_on(update)
-        if busy and not fresh:
-            await self._wait_for_progress()
+        for update in updates:
+            if update.update_id > self._newest:
+                self._hand_on(update)
+
+    def _busy(self) -> bool:
+        offset = self.offset
+        return offset is not None and offset <= self._newest
 
     def _hand_on(self, update: Update) -> None:
         self._newest = max(self._newest, update.update_id)
