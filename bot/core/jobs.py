@@ -129,12 +129,25 @@ class JobRunner:
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._wakeups: dict[int, asyncio.Event] = {}
         self._finishing: set[int] = set()
+        # The printer name of each job being driven, for its status messages.
+        self._printer_names: dict[int, str] = {}
 
-    def start_job(self, job_id: int, attachments: Sequence[Attachment] = ()) -> None:
-        """Drive job ``job_id`` in the background from its recorded state."""
+    def start_job(
+        self,
+        job_id: int,
+        attachments: Sequence[Attachment] = (),
+        *,
+        recorded: JobRecord | None = None,
+    ) -> None:
+        """Drive job ``job_id`` in the background from its recorded state.
+
+        Args:
+            recorded: The job as just recorded, which spares reading it again.
+        """
         if job_id in self._tasks:
             return
-        task = asyncio.create_task(self._run(job_id, attachments), name=f"job-{job_id}")
+        run = self._run(job_id, attachments, recorded)
+        task = asyncio.create_task(run, name=f"job-{job_id}")
         self._tasks[job_id] = task
         task.add_done_callback(lambda _: self._tasks.pop(job_id, None))
 
@@ -202,8 +215,13 @@ class JobRunner:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
 
-    async def _run(self, job_id: int, attachments: Sequence[Attachment]) -> None:
-        job = await self._store.load_job(job_id)
+    async def _run(
+        self,
+        job_id: int,
+        attachments: Sequence[Attachment],
+        recorded: JobRecord | None,
+    ) -> None:
+        job = recorded or await self._store.load_job(job_id)
         if job is None:
             return
         if job.state in _BEFORE_EPSON and job.printer_id is not None:
@@ -216,6 +234,7 @@ class JobRunner:
             logger.exception("Job %s failed unexpectedly", job_id)
             await self._fail(job_id, ChatprintError("unexpected failure"))
         finally:
+            self._printer_names.pop(job.id, None)
             if job.printer_id is not None:
                 await self._queue.leave(job.printer_id, job.id)
 
@@ -268,12 +287,13 @@ class JobRunner:
     async def _prepare(
         self, job: JobRecord, attachments: Sequence[Attachment]
     ) -> JobRecord:
-        await self._emit(job, Phase.CONVERTING)
-        work = self._work_dir(job.id)
-        files = await self._fetch(job, attachments, work)
         printer = await self._store.load_printer(_printer_of(job))
         if printer is None:
             raise LinkBroken(f"job {job.id} printer is gone", key="printer.not_found")
+        self._printer_names[job.id] = printer.name
+        await self._emit(job, Phase.CONVERTING)
+        work = self._work_dir(job.id)
+        files = await self._fetch(job, attachments, work)
         options = PrintOptions.from_dict(job.options)
         prepared = await self._preparer.prepare(files, printer, options, work)
         # The upload names the file by its extension: give it one.
@@ -329,12 +349,15 @@ class JobRunner:
                 t, job_name=name, mode=mode, settings=settings
             ),
         )
-        return await self._store.update_job(
-            job.id,
-            state="created",
-            epson_job_id=created.job_id,
-            upload_uri=created.upload_uri,
+        path = Path(job.spool_path or "")
+        await self._client.upload(created.upload_uri, path, extension=path.suffix[1:])
+        # Created and uploaded are recorded together with the intent to print: a
+        # crash before this leaves at most an unprinted job at Epson, which
+        # expires there, and the job is created again from ``prepared``.
+        job = await self._store.update_job(
+            job.id, state="print_requested", epson_job_id=created.job_id
         )
+        return await self._start_print(job)
 
     async def _schedule(self, job: JobRecord, when: datetime) -> JobRecord:
         # Create, upload and reserve in one step: an unreserved schedule left by a
@@ -520,18 +543,24 @@ class JobRunner:
         pages: int = 0,
         params: dict[str, str] | None = None,
     ) -> None:
-        printer = await self._store.load_printer(job.printer_id or 0)
         event = StatusEvent(
             job_id=job.id,
             phase=phase,
             file_name=job.file_name,
-            printer=printer.name if printer else "",
+            printer=await self._printer_name(job),
             reason=reason,
             pages=pages or job.pages,
             cancellable=phase in _CANCELLABLE,
             params=params or {},
         )
         await self._reporter.publish(job, event)
+
+    async def _printer_name(self, job: JobRecord) -> str:
+        name = self._printer_names.get(job.id)
+        if name is None:
+            printer = await self._store.load_printer(job.printer_id or 0)
+            name = printer.name if printer else ""
+        return name
 
     def _work_dir(self, job_id: int) -> Path:
         work = self._spool / str(job_id)

@@ -105,6 +105,7 @@ async def handle_print(
             service,
             job,
             command.attachments if not separate else (command.attachments[index],),
+            printer=printer,
         )
     return []
 
@@ -289,9 +290,13 @@ async def _record(
 
 
 async def _accept(
-    service: PrintService, job: JobRecord, attachments: Sequence[Attachment]
+    service: PrintService,
+    job: JobRecord,
+    attachments: Sequence[Attachment],
+    *,
+    printer: Printer | None = None,
 ) -> None:
-    printer = await service.store.load_printer(job.printer_id or 0)
+    printer = printer or await service.store.load_printer(job.printer_id or 0)
     event = StatusEvent(
         job_id=job.id,
         phase=Phase.ACCEPTED,
@@ -301,7 +306,7 @@ async def _accept(
     )
     # The job starts first: fetching the file need not wait for the chat to
     # show "accepted", which is still queued before any later status.
-    service.runner.start_job(job.id, attachments)
+    service.runner.start_job(job.id, attachments, recorded=job)
     await service.reporter.publish(job, event)
 
 

@@ -137,6 +137,28 @@ async def test_crash_at_each_step_prints_exactly_once(
     assert list((config.storage.database.parent / "spool").iterdir()) == []
 
 
+async def test_crash_after_epson_created_the_job_but_before_it_was_recorded(
+    config: Config, simulator: Simulator, tmp_path: Path
+) -> None:
+    # The runner records creation, upload and the intent to print as one step:
+    # a process that died just before it left an unrecorded job at Epson.
+    job = await _crash_at(config, tmp_path, "uploaded")
+    job = await _rewind_to_prepared(config, job)
+
+    room = await _restart_and_finish(config)
+
+    assert simulator.prints_of(f"#{job.id} crash.pdf") == 1
+    assert len(simulator.prints) == 1
+    assert "2 pages" in await room.wait_for_text("Done:")
+
+
+async def _rewind_to_prepared(config: Config, job: JobRecord) -> JobRecord:
+    async with Runtime(config) as rt:
+        return await rt.store.update_job(
+            job.id, state="prepared", epson_job_id=None, upload_uri=None
+        )
+
+
 async def test_request_recorded_before_the_file_arrives_is_fetched_again(
     config: Config, simulator: Simulator, tmp_path: Path
 ) -> None:
