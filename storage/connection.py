@@ -1,9 +1,11 @@
 """The SQLite connection under the store: pragmas, one user at a time, transactions.
 
-One connection serves the whole process, so an :class:`asyncio.Lock` lets one
-operation at a time use it: without the lock two coroutines would share one
-transaction. Between processes, ``BEGIN IMMEDIATE`` and the busy timeout serialise
-writers instead. Every :mod:`sqlite3` error leaves this module as a ``StoreError``.
+One connection serves the whole process, so a lock lets one operation at a time
+use it: without the lock two coroutines would share one transaction. Operations
+take turns in arrival order, except urgent ones (saving a rotated Epson token),
+which go before everything still waiting. Between processes, ``BEGIN IMMEDIATE``
+and the busy timeout serialise writers instead. Every :mod:`sqlite3` error leaves
+this module as a ``StoreError``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import contextlib
 import logging
 import sqlite3
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
@@ -30,6 +33,49 @@ Params = tuple[object, ...]
 T = TypeVar("T")
 
 
+class _Turns:
+    """A lock handed on in arrival order, urgent waiters first."""
+
+    def __init__(self) -> None:
+        self._held = False
+        self._urgent: deque[asyncio.Future[None]] = deque()
+        self._normal: deque[asyncio.Future[None]] = deque()
+
+    async def acquire(self, *, urgent: bool) -> None:
+        if not (self._held or self._urgent or self._normal):
+            self._held = True
+            return
+        turn = asyncio.get_running_loop().create_future()
+        queue = self._urgent if urgent else self._normal
+        queue.append(turn)
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.cancelled():
+                with contextlib.suppress(ValueError):  # a release may have dropped it
+                    queue.remove(turn)
+            else:
+                self.release()  # handed over at the moment of the cancel
+            raise
+
+    def release(self) -> None:
+        for queue in (self._urgent, self._normal):
+            while queue:
+                turn = queue.popleft()
+                if not turn.done():
+                    turn.set_result(None)  # the lock passes on, still held
+                    return
+        self._held = False
+
+    @asynccontextmanager
+    async def turn(self, *, urgent: bool = False) -> AsyncIterator[None]:
+        await self.acquire(urgent=urgent)
+        try:
+            yield
+        finally:
+            self.release()
+
+
 class Database:
     """One open aiosqlite connection, handed to one operation at a time.
 
@@ -39,7 +85,7 @@ class Database:
 
     def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db
-        self._lock = asyncio.Lock()
+        self._lock = _Turns()
         self._closed = False
 
     @asynccontextmanager
@@ -48,18 +94,23 @@ class Database:
 
         For reads, and for steps that run their own transactions (migrations).
         """
-        async with self._lock:
+        async with self._lock.turn():
             self._check_open()
             with translate_errors():
                 yield self._db
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(
+        self, *, urgent: bool = False
+    ) -> AsyncIterator[aiosqlite.Connection]:
         """Hold the connection inside ``BEGIN IMMEDIATE``.
 
         Commits when the body ends, rolls back when it raises or is cancelled.
+
+        Args:
+            urgent: Go before every operation still waiting for the connection.
         """
-        async with self._lock:
+        async with self._lock.turn(urgent=urgent):
             self._check_open()
             with translate_errors():
                 try:
@@ -114,7 +165,7 @@ class Database:
 
     async def close(self) -> bool:
         """Close the connection; return False if it was already closed."""
-        async with self._lock:
+        async with self._lock.turn():
             if self._closed:
                 return False
             self._closed = True

@@ -256,12 +256,15 @@ class SqliteStore(GroupTables):
         """Replace the tokens if ``token_version`` is still ``expected_version``.
 
         A success also marks the printer active and moves its version on by one.
+        The write goes before every other operation waiting for the database:
+        Epson has already retired the old refresh token, so until this commits a
+        crash would lose the link.
 
         Raises:
             StaleTokens: Another writer replaced the tokens first; reload them.
             PrinterNotFound: The printer no longer exists.
         """
-        async with self._database.transaction() as db:
+        async with self._database.transaction(urgent=True) as db:
             won = await printer_sql.claim_token_version(
                 db, printer_id, expected_version
             )

@@ -4,6 +4,12 @@ Epson rotates the refresh token on every refresh and kills the old one, so two
 refreshes of one printer at the same time would leave one caller holding a dead
 token. Refreshes of a printer are therefore serialized in this process, and the
 store's compare-and-swap on ``token_version`` settles a race between processes.
+
+From Epson's answer until the rotated token is committed, a crash loses the link
+(only the person's next sign-in can mend it). That window is kept short and
+narrow: the commit goes before other database work, and only a few refreshes are
+out at any moment, so a crash during a refresh storm (every token expired at
+once) costs a few links rather than all of them.
 """
 
 from __future__ import annotations
@@ -31,12 +37,20 @@ REFRESH_MARGIN = timedelta(minutes=5)
 REFRESH_LIFETIME = timedelta(days=30)
 # How long a stop waits for refreshes already sent to Epson.
 CLOSE_GRACE = 10.0
+# Refreshes out at Epson at once, across every printer of this process.
+REFRESH_CONCURRENCY = 4
 
 
 class LinkBroken(ChatprintError):
     """The printer's link no longer works (revoked, or unused for 30 days)."""
 
     default_key = "link.broken"
+
+
+class PrinterGone(ChatprintError):
+    """The printer was unlinked (or never set): no token can be had for it."""
+
+    default_key = "printer.not_found"
 
 
 class TokenKeeper:
@@ -59,6 +73,7 @@ class TokenKeeper:
         self._client = client
         self._clock = clock
         self._locks: dict[int, asyncio.Lock] = {}
+        self._slots = asyncio.Semaphore(REFRESH_CONCURRENCY)
         self._inflight: set[asyncio.Task[Secret]] = set()
 
     async def call(
@@ -91,13 +106,18 @@ class TokenKeeper:
             current = printer.tokens.access_token
             if current != stale and not self._expiring(printer.tokens):
                 return current  # another task refreshed while this one waited
+            await self._slots.acquire()
             # Epson kills the old refresh token as soon as it answers: once the
             # request is out, the answer must be saved even if the job asking
             # for it is cancelled (a stop, a /cancel), or the link is lost.
             refresh = asyncio.create_task(self._refresh_now(printer))
             self._inflight.add(refresh)
-            refresh.add_done_callback(self._inflight.discard)
+            refresh.add_done_callback(self._refresh_done)
             return await asyncio.shield(refresh)
+
+    def _refresh_done(self, refresh: asyncio.Task[Secret]) -> None:
+        self._inflight.discard(refresh)
+        self._slots.release()
 
     async def close(self) -> None:
         """Let refreshes already sent to Epson save their tokens before a stop."""
@@ -146,7 +166,7 @@ class TokenKeeper:
     async def _load(self, printer_id: int) -> Printer:
         printer = await self._store.load_printer(printer_id)
         if printer is None:
-            raise LinkBroken(f"printer {printer_id} is gone", key="printer.not_found")
+            raise PrinterGone(f"printer {printer_id} is gone")
         if printer.state is LinkState.BROKEN:
             raise LinkBroken(
                 f"printer {printer_id} link is broken", printer=printer.name
