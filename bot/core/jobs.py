@@ -22,7 +22,7 @@ from collections.abc import (
     Mapping,
     Sequence,
 )
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.catalogue import render_error
@@ -30,10 +30,11 @@ from bot.convert import clean_filename, receive
 from bot.core.adapter import ChatAdapter
 from bot.core.chat import Attachment
 from bot.core.events import Phase, StatusEvent
+from bot.core.link_waits import RELINK, LinkWaits
 from bot.core.preparation import Preparer, Received
 from bot.core.printer_queue import PrinterQueue
 from bot.core.status import StatusReporter
-from bot.core.tokens import LinkBroken, TokenKeeper
+from bot.core.tokens import LinkBroken, PrinterGone, TokenKeeper
 from bot.epson.client import EpsonClient
 from bot.epson.errors import (
     EpsonUnavailable,
@@ -52,9 +53,9 @@ from storage.store import Store
 logger = logging.getLogger(__name__)
 
 FINAL_STATES = frozenset({"completed", "canceled", "failed", "expired"})
-# Jobs in these states wait for a person (settings card, approval) or for Epson's
-# scheduler; the runner does not drive them.
-IDLE_STATES = frozenset({"draft", "held", "scheduled"})
+# Jobs in these states wait for a person (settings card, approval, a new sign-in
+# at Epson) or for Epson's scheduler; the runner does not drive them.
+IDLE_STATES = frozenset({"draft", "held", "scheduled", RELINK})
 ACTIVE_AT_EPSON = frozenset({"created", "uploaded", "print_requested", "printing"})
 RETRY_LIMIT = 12
 RETRY_FIRST = 0.5
@@ -131,6 +132,7 @@ class JobRunner:
         self._finishing: set[int] = set()
         # The printer name of each job being driven, for its status messages.
         self._printer_names: dict[int, str] = {}
+        self._links = LinkWaits(store, adapters)
 
     def start_job(
         self,
@@ -153,6 +155,9 @@ class JobRunner:
 
     async def resume(self) -> int:
         """Restart every unfinished job after a start; return how many."""
+        # A crash between a new link and its jobs going on left them waiting.
+        for job in await self._links.waiting(linked=True):
+            await self._release(job.id)
         jobs = [
             job
             for job in await self._store.load_unfinished_jobs()
@@ -162,6 +167,28 @@ class JobRunner:
             logger.info("Resuming job %s from state %s", job.id, job.state)
             self.start_job(job.id)
         return len(jobs)
+
+    async def resume_printer(self, printer_id: int) -> int:
+        """Go on with the jobs that waited for ``printer_id`` to be linked again.
+
+        Each goes on from the step it had reached (see ``link_waits.py``).
+
+        Returns:
+            How many jobs went on.
+        """
+        self._links.forget(printer_id)
+        waiting = await self._links.waiting(printer_id)
+        for job in waiting:
+            await self._release(job.id)
+        return len(waiting)
+
+    async def expire_link_waits(self, now: datetime | None = None) -> int:
+        """End the jobs that waited too long for their printer; return how many."""
+        overdue = await self._links.overdue(now or datetime.now(UTC))
+        for job in overdue:
+            logger.info("Job %s expired waiting for its printer link", job.id)
+            await self._finish(job, "expired", Phase.EXPIRED)
+        return len(overdue)
 
     def wake(self, job_id: int) -> None:
         """Read job ``job_id``'s status now (an Epson notification arrived)."""
@@ -228,6 +255,8 @@ class JobRunner:
             self._queue.enter(job.printer_id, job.id)
         try:
             await self._drive(job, attachments)
+        except LinkBroken:
+            await self._wait_for_link(job_id)
         except ChatprintError as exc:
             await self._fail(job_id, exc)
         except Exception:
@@ -237,6 +266,29 @@ class JobRunner:
             self._printer_names.pop(job.id, None)
             if job.printer_id is not None:
                 await self._queue.leave(job.printer_id, job.id)
+
+    async def _wait_for_link(self, job_id: int) -> None:
+        job = await self._store.load_job(job_id)
+        if job is None or job.state in FINAL_STATES | IDLE_STATES:
+            return
+        logger.warning("Job %s waits in state %s for a new link", job.id, job.state)
+        job = await self._links.hold(job)
+        await self._emit(job, Phase.HELD)
+        # The printer may have been linked again while this job was moving over.
+        if await self._links.linked(job):
+            await self._release(job.id)
+
+    async def _release(self, job_id: int) -> None:
+        if await self._links.release(job_id):
+            self._start_after(job_id)
+
+    def _start_after(self, job_id: int) -> None:
+        """Start driving the job once its current task (if any) has ended."""
+        task = self._tasks.get(job_id)
+        if task is None:
+            self.start_job(job_id)
+        else:
+            task.add_done_callback(lambda _: self.start_job(job_id))
 
     async def _drive(self, job: JobRecord, attachments: Sequence[Attachment]) -> None:
         failures = 0
@@ -289,7 +341,7 @@ class JobRunner:
     ) -> JobRecord:
         printer = await self._store.load_printer(_printer_of(job))
         if printer is None:
-            raise LinkBroken(f"job {job.id} printer is gone", key="printer.not_found")
+            raise PrinterGone(f"job {job.id} printer is gone")
         self._printer_names[job.id] = printer.name
         await self._emit(job, Phase.CONVERTING)
         work = self._work_dir(job.id)
@@ -583,5 +635,5 @@ def _jittered(interval: float) -> float:
 
 def _printer_of(job: JobRecord) -> int:
     if job.printer_id is None:
-        raise LinkBroken(f"job {job.id} has no printer", key="printer.not_found")
+        raise PrinterGone(f"job {job.id} has no printer")
     return job.printer_id

@@ -66,6 +66,8 @@ from storage.store import Store
 logger = logging.getLogger(__name__)
 
 PRUNE_EVERY = 24 * 3600.0
+# How often jobs waiting for a printer link are checked for expiry.
+LINK_WAIT_CHECK_EVERY = 3600.0
 Handler = Callable[..., Awaitable[list[OutgoingMessage]]]
 
 
@@ -102,7 +104,7 @@ class PrintService:
         self.preparer = Preparer(client, self.tokens, office)
         self.reporter = StatusReporter(store, self.adapters)
         self.limiter = RateLimiter(config.limits.requests_per_minute)
-        self._upkeep: asyncio.Task[None] | None = None
+        self._upkeep: list[asyncio.Task[None]] = []
         self.approvals = Approvals(self)
         self.reporter.observers.append(self.approvals.alert_owner)
         self.runner = JobRunner(
@@ -125,15 +127,18 @@ class PrintService:
     async def start(self) -> None:
         """Resume every job a previous run left unfinished; start the upkeep."""
         resumed = await self.runner.resume()
-        self._upkeep = asyncio.create_task(self._prune_daily(), name="upkeep")
+        self._upkeep = [
+            asyncio.create_task(self._prune_daily(), name="upkeep"),
+            asyncio.create_task(self._expire_link_waits(), name="link-waits"),
+        ]
         self.approvals.start()
         logger.info("Print service started; %s unfinished jobs resumed", resumed)
 
     async def close(self) -> None:
         """Stop driving jobs; they resume at the next start."""
-        if self._upkeep is not None:
-            self._upkeep.cancel()
-            await asyncio.gather(self._upkeep, return_exceptions=True)
+        for task in self._upkeep:
+            task.cancel()
+        await asyncio.gather(*self._upkeep, return_exceptions=True)
         await self.approvals.close()
         await self.runner.close()
         await self.tokens.close()
@@ -144,6 +149,13 @@ class PrintService:
             removed = await self.store.prune_events()
             logger.info("Pruned %s old event claims and nonces", removed)
             await asyncio.sleep(PRUNE_EVERY)
+
+    async def _expire_link_waits(self) -> None:
+        while True:
+            expired = await self.runner.expire_link_waits()
+            if expired:
+                logger.info("%s jobs expired waiting for a printer link", expired)
+            await asyncio.sleep(LINK_WAIT_CHECK_EVERY)
 
     async def handle(self, command: Command) -> list[OutgoingMessage]:
         """Carry out ``command`` and return the answers for the asking chat."""
@@ -170,8 +182,26 @@ class PrintService:
     async def complete_link(
         self, *, code: str | None, state: str | None, error: str | None
     ) -> LinkOutcome:
-        """Finish a link from the OAuth callback and tell the user in their chat."""
+        """Finish a link from the OAuth callback and tell the user in their chat.
+
+        Jobs that waited for this printer to be linked again go on afterwards.
+        """
         outcome = await self.linker.complete(code=code, state=state, error=error)
+        await self._announce_link(outcome)
+        resumed = await self.runner.resume_printer(outcome.printer.id)
+        if resumed:
+            logger.info(
+                "%s jobs go on after printer %s was linked again",
+                resumed,
+                outcome.printer.id,
+            )
+        adapter = self.adapters.get(outcome.target.platform)
+        if isinstance(adapter, ChatLinks):
+            url = adapter.chat_url(outcome.target)
+            outcome = dataclasses.replace(outcome, chat_url=url)
+        return outcome
+
+    async def _announce_link(self, outcome: LinkOutcome) -> None:
         adapter = self.adapters.get(outcome.target.platform)
         if adapter is not None:
             text = render("link.done", outcome.language, printer=outcome.printer.name)
@@ -182,10 +212,6 @@ class PrintService:
                 logger.exception(
                     "Link of printer %s could not be announced", outcome.printer.id
                 )
-        if isinstance(adapter, ChatLinks):
-            url = adapter.chat_url(outcome.target)
-            outcome = dataclasses.replace(outcome, chat_url=url)
-        return outcome
 
     async def on_notification(self, callback: JobCallback) -> bool:
         """Re-read a job's status after Epson says it changed; never trust the body."""
