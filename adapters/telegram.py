@@ -44,7 +44,7 @@ from bot import catalogue
 from bot.config import TelegramConfig
 from bot.core.adapter import CommandHandler
 from bot.core.chat import ChatTarget, Origin, OutgoingMessage
-from bot.core.commands import ButtonCommand, Command
+from bot.core.commands import ButtonCommand, Command, PrintCommand
 from bot.errors import ChatprintError, ConfigError
 
 logger = logging.getLogger(__name__)
@@ -173,6 +173,8 @@ class TelegramAdapter:
             # After a failed initialize the application skips this; the bot's
             # HTTP clients are open all the same.
             await app.bot.shutdown()
+        if self._files is not None:
+            self._files.close()
         self._outbox = self._files = None
         session, self._session = self._session, None
         if session is not None:
@@ -339,8 +341,12 @@ class TelegramAdapter:
     async def _dispatch(self, intake: Intake) -> None:
         async with self._error_hook(intake.origin):
             command = command_for(intake, self._bot_user())
-            if command is not None:
-                await self._run(command)
+            if command is None:
+                return
+            if isinstance(command, PrintCommand) and self._files is not None:
+                for attached in command.attachments:
+                    self._files.locate_early(attached.ref)
+            await self._run(command)
 
     async def _on_button(self, update_id: int, query: CallbackQuery) -> None:
         # Answer first: the spinner stops, and a slow command cannot outlive the

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -16,6 +19,11 @@ logger = logging.getLogger(__name__)
 CHUNK_SIZE = 64 * 1024
 # The Bot API hands out files up to 20 MB; getFile refuses larger ones.
 BOT_API_DOWNLOAD_LIMIT = 20_000_000
+# getFile answers asked ahead and not yet used; the oldest are dropped beyond.
+EARLY_LOCATES = 1024
+# getFile calls in flight at once. Past a few dozen, python-telegram-bot's HTTP
+# pool spends more time handing connections around than the calls take.
+LOCATES_AT_ONCE = 16
 
 
 class FileUnavailable(IntakeError):
@@ -40,6 +48,20 @@ class TelegramFiles:
         self._bot = bot
         self._session = session
         self._chunk_size = chunk_size
+        self._early: OrderedDict[str, asyncio.Task[str]] = OrderedDict()
+        self._locating = asyncio.Semaphore(LOCATES_AT_ONCE)
+
+    def locate_early(self, file_id: str) -> None:
+        """Ask Telegram where the file is now, while the request is being recorded;
+        :meth:`stream` then starts from the answer instead of asking."""
+        if file_id in self._early:
+            return
+        task = asyncio.create_task(self._locate(file_id), name="telegram-getfile")
+        # A request refused before its file was wanted never reads the outcome.
+        task.add_done_callback(_outcome_read)
+        self._early[file_id] = task
+        while len(self._early) > EARLY_LOCATES:
+            self._early.popitem(last=False)[1].cancel()
 
     async def stream(self, file_id: str) -> AsyncIterator[bytes]:
         """Yield the file's bytes in chunks, never holding the whole file.
@@ -48,13 +70,24 @@ class TelegramFiles:
             FileTooLarge: Over the Bot API's download limit.
             FileUnavailable: Telegram refused or the download broke off.
         """
-        url = await self._locate(file_id)
+        early = self._early.pop(file_id, None)
+        if early is None or early.cancelled():
+            url = await self._locate(file_id)
+        else:
+            url = await early
         async for chunk in self._download(url):
             yield chunk
 
+    def close(self) -> None:
+        """Drop the answers asked ahead."""
+        for task in self._early.values():
+            task.cancel()
+        self._early.clear()
+
     async def _locate(self, file_id: str) -> str:
         try:
-            located = await self._bot.get_file(file_id)
+            async with self._locating:
+                located = await self._bot.get_file(file_id)
         except BadRequest as exc:
             if "too big" in str(exc).lower():
                 raise FileTooLarge(str(exc), limit=BOT_API_DOWNLOAD_LIMIT) from exc
@@ -76,3 +109,9 @@ class TelegramFiles:
         except aiohttp.ClientError as exc:
             failure = type(exc).__name__
             raise FileUnavailable(f"file download failed: {failure}") from None
+
+
+def _outcome_read(task: asyncio.Task[str]) -> None:
+    if not task.cancelled():
+        with contextlib.suppress(Exception):
+            task.result()

@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 BACKOFF_FIRST = 0.5
 BACKOFF_MAX = 30.0
 # While an update is unconfirmed, Telegram answers each poll at once with it: wait
-# for the oldest handling to end, or this long, before asking for newer updates. A poll
+# for the handlings in progress to end, or this long, before asking again. A poll
 # returns at most 100 updates, so a handling that never ends would stall polling
 # after 100 newer ones: the core's handle must return promptly.
 BUSY_REPOLL = 0.2
@@ -111,8 +111,9 @@ class UpdatePoller:
                 await asyncio.sleep(_backoff(failures))
 
     async def _poll_once(self) -> None:
-        if self._busy():
-            # Asked now, Telegram would answer with the unconfirmed updates alone.
+        if self._handling:
+            # Asked now, Telegram would answer mostly with the updates still being
+            # handled (up to 100, each parsed again): wait until they are done.
             await self._wait_for_progress()
         self._progress.clear()
         busy = self._busy()
@@ -121,9 +122,11 @@ class UpdatePoller:
             timeout=0 if busy else self._timeout,
             allowed_updates=self._allowed,
         )
-        for update in updates:
-            if update.update_id > self._newest:
-                self._hand_on(update)
+        fresh = [u for u in updates if u.update_id > self._newest]
+        for update in fresh:
+            self._hand_on(update)
+        if busy and not fresh and not self._handling:
+            await self._wait_for_progress()  # album parts held: look again soon
 
     def _busy(self) -> bool:
         offset = self.offset
@@ -136,11 +139,8 @@ class UpdatePoller:
         task.add_done_callback(lambda done: self._finished(update.update_id, done))
 
     def _finished(self, update_id: int, task: asyncio.Task[None]) -> None:
-        offset = self.offset
         del self._handling[update_id]
-        # Only a move of the offset lets the next poll bring newer updates; a
-        # poll for the same ones would parse up to 100 updates for nothing.
-        if self.offset != offset:
+        if not self._handling:
             self._progress.set()
         if not task.cancelled() and task.exception() is not None:
             logger.error(

@@ -27,6 +27,9 @@ POLL_SECONDS = 10
 CHUNK = 64 * 1024
 # What python-telegram-bot's ApplicationBuilder gives the bot: chatprint's too.
 POOL_SIZE = 256
+# getFile calls at once, bounded as chatprint bounds them (adapters/telegram_files):
+# unbounded, the library's HTTP pool thrashes and the floor would not be a floor.
+LOCATES_AT_ONCE = 16
 
 
 class Floor:
@@ -57,6 +60,7 @@ class Floor:
         self._session = session
         self._spool = spool
         self._tasks: set[asyncio.Task[None]] = set()
+        self._locating = asyncio.Semaphore(LOCATES_AT_ONCE)
 
     async def run(self) -> None:
         """Poll and print until cancelled."""
@@ -77,7 +81,8 @@ class Floor:
         document = message.document
         assert document is not None
         path = self._spool / document.file_unique_id
-        located = await self._bot.get_file(document.file_id)
+        async with self._locating:
+            located = await self._bot.get_file(document.file_id)
         assert located.file_path is not None
         await self._download(located.file_path, path)
         created = await self._api_call(

@@ -88,6 +88,8 @@ async def test_caption_print_edits_one_status_message_to_completed(
     ]
     assert len(statuses) == 1
     assert len(fake.calls_to("editMessageText")) >= 1
+    # Located once, while the request was being recorded, and not again.
+    assert len(fake.calls_to("getFile")) == 1
 
 
 async def test_photo_prints_the_largest_size_in_photo_mode(
