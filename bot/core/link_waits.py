@@ -2,10 +2,10 @@
 
 A link breaks when Epson refuses the refresh token (revoked at Epson, unused for
 30 days, or a crash that lost a rotated token). Nothing the bot does can mend it:
-only the person's next sign-in can. So a job whose link broke does not fail; it
-waits in the state ``relink``, its user is told once what to do, and when the
-printer is linked again it goes on from the step it had reached. A job still
-waiting after :data:`LINK_WAIT` expires.
+only the owner's next sign-in can. So a job whose link broke does not fail: it
+waits in the state ``relink``, its user (and the printer's owner, if another
+person) is told once what to do, and when the printer is linked again it goes on
+from the step it had reached. A job still waiting after :data:`LINK_WAIT` expires.
 
 The step a job had reached is read back from its state history (the event just
 before it moved to ``relink``), so the store needs no extra column.
@@ -23,7 +23,7 @@ from typing import Any
 from bot.catalogue import render
 from bot.core.adapter import ChatAdapter
 from bot.core.chat import ChatTarget, OutgoingMessage
-from storage.records import JobRecord, LinkState
+from storage.records import JobRecord, LinkState, Printer
 from storage.store import Store
 
 logger = logging.getLogger(__name__)
@@ -117,16 +117,20 @@ class LinkWaits:
         self._told = {told for told in self._told if told[0] != printer_id}
 
     async def _tell(self, job: JobRecord) -> None:
-        # Once per user and printer until it is linked again: their other jobs
-        # waiting on it are covered by the same message.
-        printer_id = job.printer_id or 0
-        if (printer_id, job.identity_id) in self._told:
+        # The job's user and the printer's owner (who alone can link it again),
+        # each once until it is linked again: their other jobs waiting on it are
+        # covered by the same message.
+        printer = await self._store.load_printer(job.printer_id or 0)
+        if printer is None:
             return
-        self._told.add((printer_id, job.identity_id))
-        try:
-            await self._deliver(job, printer_id)
-        except Exception:
-            logger.exception("Job %s: the broken link could not be told", job.id)
+        for identity_id in dict.fromkeys((job.identity_id, printer.owner_id)):
+            if (printer.id, identity_id) in self._told:
+                continue
+            self._told.add((printer.id, identity_id))
+            try:
+                await self._deliver(job, printer, identity_id)
+            except Exception:
+                logger.exception("Job %s: the broken link could not be told", job.id)
 
     async def _waiting_since(self, job: JobRecord) -> datetime:
         events = await self._store.load_job_events(job.id)
@@ -149,20 +153,27 @@ class LinkWaits:
         # A job added and broken before its first recorded step was received.
         return events[last - 1].state if last > 0 else "received"
 
-    async def _deliver(self, job: JobRecord, printer_id: int) -> None:
-        adapter = self._adapters.get(job.platform)
-        identity = await self._store.load_identity(job.identity_id)
-        printer = await self._store.load_printer(printer_id)
-        if adapter is None or identity is None or printer is None:
-            logger.warning("Job %s has no chat to tell of its broken link", job.id)
+    async def _deliver(
+        self, job: JobRecord, printer: Printer, identity_id: int
+    ) -> None:
+        identity = await self._store.load_identity(identity_id)
+        adapter = self._adapters.get(identity.platform) if identity else None
+        if identity is None or adapter is None:
+            logger.warning("Job %s: no chat to tell of its broken link", job.id)
             return
-        key = "link.lost" if printer.owner_id == identity.id else "link.lost_shared"
-        text = render(key, job.language, printer=printer.name, file=job.file_name)
-        # Told in private: the person who must sign in again, not the group.
-        target = ChatTarget(job.platform, identity.user_id, identity.user_id)
+        owner = identity_id == printer.owner_id
+        language = job.language if identity_id == job.identity_id else identity.language
+        text = render(
+            "link.lost" if owner else "link.lost_shared",
+            language,
+            printer=printer.name,
+            file=job.file_name,
+        )
+        # In private: the person who must sign in again, not a whole group.
+        target = ChatTarget(identity.platform, identity.user_id, identity.user_id)
         await adapter.deliver(target, OutgoingMessage(text, private=True))
         logger.info(
             "Identity %s told that printer %s needs linking again",
-            job.identity_id,
-            printer_id,
+            identity_id,
+            printer.id,
         )

@@ -18,6 +18,7 @@ from bot.epson.simulator import Simulator
 from bot.runtime import Runtime
 from storage.records import JobRecord, LinkState, NewJob, Printer, SourceFile
 from tests.core.conftest import follow_link, write_pdf
+from tests.core.group_chat import group_print, share
 from tests.fakes.chat import ChatRoom, attachment
 from tests.fakes.loopback import wait_until
 
@@ -95,6 +96,35 @@ async def test_every_waiting_job_prints_once_and_the_user_is_told_once(
 
     printed = sorted(record.job_name.rpartition(" ")[2] for record in simulator.prints)
     assert printed == names
+
+
+async def test_member_and_owner_are_told_when_a_shared_printer_link_breaks(
+    linked: Runtime, room: ChatRoom, simulator: Simulator, tmp_path: Path
+) -> None:
+    await share(linked, room, "auto=all")
+    _break_link(simulator)
+
+    await linked.service.handle(group_print(room, "bob", write_pdf(tmp_path / "b.pdf")))
+    await _wait_for_state(linked, RELINK)
+    await room.wait_for(lambda: len(_told_privately(room)) == 2)
+    told = _told_privately(room)
+
+    assert "bob" in told
+    assert "Ask the printer's owner" in told["bob"]
+    assert "Send /link" in told["alice"]
+
+    await follow_link(linked, room)
+    await room.wait_for_text("Done:")
+
+    assert len(simulator.prints) == 1
+
+
+def _told_privately(room: ChatRoom) -> dict[str, str]:
+    return {
+        shown.target.user_id: shown.message.text
+        for shown in room.shown.values()
+        if TOLD in shown.message.text and shown.target.chat_id == shown.target.user_id
+    }
 
 
 async def test_print_call_refused_by_a_broken_link_is_made_once_after_relinking(
