@@ -30,6 +30,7 @@ from telegram.ext import (
 from adapters.telegram_albums import AlbumCollector
 from adapters.telegram_delivery import TelegramOutbox, message_ref
 from adapters.telegram_files import TelegramFiles
+from adapters.telegram_http import AiohttpRequest
 from adapters.telegram_intake import (
     PLATFORM,
     Intake,
@@ -212,6 +213,8 @@ class TelegramAdapter:
             .base_url(self._config.api_url + "{token}")
             .base_file_url(self._config.file_url + "{token}")
             .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+            .request(AiohttpRequest())
+            .get_updates_request(AiohttpRequest(connections=1))
             # Its Updater confirms updates as it fetches them: see telegram_polling.
             .updater(None)
         )

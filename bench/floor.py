@@ -3,10 +3,10 @@
 Run as ``python -m bench.floor`` with its settings as JSON on stdin. It long-polls
 Telegram, and for each document it fetches the file's path, downloads the file to
 disk, creates the Epson job, uploads the file and starts the print, with the
-libraries chatprint uses for each step (python-telegram-bot for the Bot API calls,
-aiohttp for the download and for Epson) and nothing else: no store, no
-conversion, no message to the user. What chatprint adds on top of this is what
-the benchmarks measure.
+libraries chatprint uses for each step (python-telegram-bot on chatprint's
+aiohttp backend for the Bot API calls, aiohttp for the download and for Epson)
+and nothing else: no store, no conversion, no message to the user. What
+chatprint adds on top of this is what the benchmarks measure.
 """
 
 from __future__ import annotations
@@ -21,12 +21,11 @@ from typing import Any
 
 import aiohttp
 from telegram import Bot, Message
-from telegram.request import HTTPXRequest
+
+from adapters.telegram_http import AiohttpRequest
 
 POLL_SECONDS = 10
 CHUNK = 64 * 1024
-# What python-telegram-bot's ApplicationBuilder gives the bot: chatprint's too.
-POOL_SIZE = 256
 # getFile calls at once, bounded as chatprint bounds them (adapters/telegram_files):
 # unbounded, the library's HTTP pool thrashes and the floor would not be a floor.
 LOCATES_AT_ONCE = 16
@@ -49,8 +48,8 @@ class Floor:
             settings["token"],
             base_url=f"{settings['telegram']}/bot",
             base_file_url=f"{settings['telegram']}/file/bot",
-            request=HTTPXRequest(connection_pool_size=POOL_SIZE),
-            get_updates_request=HTTPXRequest(read_timeout=POLL_SECONDS + 5),
+            request=AiohttpRequest(),
+            get_updates_request=AiohttpRequest(connections=1),
         )
         self._api = settings["api"]
         self._headers = {
