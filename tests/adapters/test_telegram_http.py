@@ -1,0 +1,81 @@
+"""The aiohttp backend under python-telegram-bot: failures never quote the token."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp import web
+from telegram.error import NetworkError, TimedOut
+
+from adapters.telegram_http import AiohttpRequest
+
+TOKEN = "123456:secret-token-never-in-an-error"
+
+
+@pytest.fixture
+async def backend() -> AsyncIterator[AiohttpRequest]:
+    request = AiohttpRequest(read_timeout=0.3)
+    await request.initialize()
+    yield request
+    await request.shutdown()
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_unreachable_bot_api_raises_without_the_token(
+    backend: AiohttpRequest,
+) -> None:
+    url = f"http://127.0.0.1:{_closed_port()}/bot{TOKEN}/getMe"
+
+    with pytest.raises(NetworkError) as caught:
+        await backend.post(url)
+
+    assert TOKEN not in str(caught.value)
+    assert TOKEN not in repr(caught.value)
+    assert caught.value.__cause__ is None
+
+
+async def test_silent_bot_api_times_out_without_the_token(
+    backend: AiohttpRequest,
+) -> None:
+    released = asyncio.Event()
+
+    async def never_answers(request: web.Request) -> web.Response:
+        await released.wait()
+        return web.Response()
+
+    app = web.Application()
+    app.router.add_post("/{tail:.*}", never_answers)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        with pytest.raises(TimedOut) as caught:
+            await backend.post(
+                f"http://127.0.0.1:{port}/bot{TOKEN}/getMe",
+                connect_timeout=0.3,
+                write_timeout=0.1,
+                read_timeout=0.2,
+            )
+    finally:
+        released.set()
+        await runner.cleanup()
+
+    assert TOKEN not in str(caught.value)
+    assert caught.value.__cause__ is None
+
+
+async def test_a_closed_backend_refuses_to_send(backend: AiohttpRequest) -> None:
+    await backend.shutdown()
+
+    with pytest.raises(RuntimeError, match="not initialized"):
+        await backend.do_request("http://127.0.0.1:9/", "POST")
