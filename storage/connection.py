@@ -139,6 +139,16 @@ class Database:
             rows = await fetch_all(db, sql, params)
         return [build(row) for row in rows]
 
+    async def write_returning(self, sql: str, params: Params) -> sqlite3.Row | None:
+        """Run one statement on its own and return the first row it returns.
+
+        SQLite makes a single statement atomic, the triggers it fires included,
+        so this takes one trip to the database thread where a transaction of the
+        same statement would take three.
+        """
+        async with self.connection() as db:
+            return await fetch_one(db, sql, params)
+
     async def write(self, sql: str, params: Params = ()) -> int:
         """Run one statement in its own transaction; return the rows it touched."""
         async with self.transaction() as db:

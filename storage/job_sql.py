@@ -10,8 +10,8 @@ from __future__ import annotations
 import aiosqlite
 
 from storage.cipher import TokenCipher
-from storage.connection import Params, change, fetch_all, fetch_one
-from storage.errors import JobNotFound, StoreError
+from storage.connection import Params, fetch_all, fetch_one
+from storage.errors import JobNotFound
 from storage.records import FINISHED_JOB_STATES, JobRecord, NewJob
 from storage.rows import (
     db_now,
@@ -62,81 +62,44 @@ async def count_jobs(db: aiosqlite.Connection, where: str, params: Params) -> in
     return 0 if row is None else int(row[0])
 
 
-async def insert_job(
-    db: aiosqlite.Connection, cipher: TokenCipher, job: NewJob
-) -> JobRecord:
-    """Insert a new job and return it as stored."""
+def insert_statement(job: NewJob) -> tuple[str, Params]:
+    """The statement that records a new job unless its request is known already;
+    it returns the new row, and nothing for a request recorded before. The
+    insert trigger writes the job's first history entry."""
     now = db_now()
     scheduled = None if job.scheduled_for is None else to_db_time(job.scheduled_for)
-    row = await fetch_one(
-        db,
+    sql = (
         "INSERT INTO jobs (request_key, identity_id, printer_id, chat_id, platform,"
         " state, file_name, spool_path, print_mode, options, language,"
         " scheduled_for, sources, status_ref, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
-        (
-            job.request_key,
-            job.identity_id,
-            job.printer_id,
-            job.chat_id,
-            job.platform,
-            job.state,
-            job.file_name,
-            job.spool_path,
-            job.print_mode,
-            to_db_json(job.options),
-            job.language,
-            scheduled,
-            to_db_sources(job.sources),
-            job.status_ref,
-            now,
-            now,
-        ),
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (request_key) DO NOTHING RETURNING *"
     )
-    if row is None:
-        raise StoreError("a job insert returned no row")
-    return job_from_row(row, cipher)
+    params = (
+        job.request_key,
+        job.identity_id,
+        job.printer_id,
+        job.chat_id,
+        job.platform,
+        job.state,
+        job.file_name,
+        job.spool_path,
+        job.print_mode,
+        to_db_json(job.options),
+        job.language,
+        scheduled,
+        to_db_sources(job.sources),
+        job.status_ref,
+        now,
+        now,
+    )
+    return sql, params
 
 
-async def update_columns(
-    db: aiosqlite.Connection,
-    cipher: TokenCipher,
-    job_id: int,
-    columns: dict[str, object],
-) -> JobRecord:
-    """Set columns of a job and return it as changed; the names must come from
-    ``rows.encode_job_fields``.
-
-    Raises:
-        JobNotFound: No job has this id.
-    """
+def update_statement(job_id: int, columns: dict[str, object]) -> tuple[str, Params]:
+    """The statement that sets columns of a job and returns the changed row; the
+    names must come from ``rows.encode_job_fields`` (or be ``state_detail``). The
+    update trigger adds the history entry when the state changes."""
     assignments = ", ".join(f"{name} = ?" for name in columns)
     sql = f"UPDATE jobs SET {assignments} WHERE id = ? RETURNING *"  # noqa: S608
-    row = await fetch_one(db, sql, (*columns.values(), job_id))
-    if row is None:
-        raise JobNotFound(f"job {job_id} does not exist")
-    return job_from_row(row, cipher)
-
-
-async def append_event_on_change(
-    db: aiosqlite.Connection, job_id: int, state: str, detail: str
-) -> int:
-    """Add an entry to a job's state history unless the job is in ``state``
-    already (run it before the change); return how many entries were added."""
-    return await change(
-        db,
-        "INSERT INTO job_events (job_id, state, detail, at)"
-        " SELECT id, ?, ?, ? FROM jobs WHERE id = ? AND state IS NOT ?",
-        (state, detail, db_now(), job_id, state),
-    )
-
-
-async def append_event(
-    db: aiosqlite.Connection, job_id: int, state: str, detail: str
-) -> None:
-    """Add an entry to a job's state history."""
-    await change(
-        db,
-        "INSERT INTO job_events (job_id, state, detail, at) VALUES (?, ?, ?, ?)",
-        (job_id, state, detail, db_now()),
-    )
+    return sql, (*columns.values(), job_id)

@@ -229,7 +229,27 @@ _V3 = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3)
+_V4 = Migration(
+    4,
+    "job state history written by triggers, so a job's change is one statement",
+    (
+        # Why the state last changed; the update trigger copies it into the history.
+        "ALTER TABLE jobs ADD COLUMN state_detail TEXT NOT NULL DEFAULT ''",
+        """CREATE TRIGGER jobs_history_on_insert AFTER INSERT ON jobs
+        BEGIN
+            INSERT INTO job_events (job_id, state, detail, at)
+            VALUES (NEW.id, NEW.state, NEW.state_detail, NEW.updated_at);
+        END""",
+        """CREATE TRIGGER jobs_history_on_update AFTER UPDATE OF state ON jobs
+        WHEN NEW.state IS NOT OLD.state
+        BEGIN
+            INSERT INTO job_events (job_id, state, detail, at)
+            VALUES (NEW.id, NEW.state, NEW.state_detail, NEW.updated_at);
+        END""",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4)
 LATEST_VERSION = MIGRATIONS[-1].version
 
 

@@ -28,7 +28,7 @@ from storage.connection import (
     fetch_one,
     fetch_returned,
 )
-from storage.errors import StaleTokens
+from storage.errors import JobNotFound, StaleTokens, StoreError
 from storage.group_store import GroupTables
 from storage.keys import check_key, reencrypt_all
 from storage.migrations import apply_migrations
@@ -306,18 +306,17 @@ class SqliteStore(GroupTables):
     async def add_job(self, job: NewJob) -> JobRecord:
         """Record a job; a second add with the same request key returns the first.
 
-        The job's first state goes into its history in the same transaction.
+        The job's first state goes into its history in the same statement.
         """
         _check_platform(job.platform)
-        async with self._database.transaction() as db:
-            existing = await job_sql.find_job(
-                db, self._cipher, "request_key = ?", (job.request_key,)
-            )
-            if existing is not None:
-                logger.debug("Request already recorded as job %s", existing.id)
-                return existing
-            record = await job_sql.insert_job(db, self._cipher, job)
-            await job_sql.append_event(db, record.id, job.state, "")
+        row = await self._database.write_returning(*job_sql.insert_statement(job))
+        if row is None:
+            existing = await self._find_job("request_key = ?", (job.request_key,))
+            if existing is None:
+                raise StoreError("a job neither inserted nor found by its request")
+            logger.debug("Request already recorded as job %s", existing.id)
+            return existing
+        record = rows.job_from_row(row, self._cipher)
         logger.debug("Job %s recorded in state %s", record.id, job.state)
         return record
 
@@ -340,15 +339,15 @@ class SqliteStore(GroupTables):
         columns = rows.encode_job_fields(job_id, fields, self._cipher)
         if state is not None:
             columns["state"] = state
+            columns["state_detail"] = detail
         columns.setdefault("updated_at", rows.db_now())
-        moved = 0
-        async with self._database.transaction() as db:
-            if state is not None:
-                moved = await job_sql.append_event_on_change(db, job_id, state, detail)
-            after = await job_sql.update_columns(db, self._cipher, job_id, columns)
-        if moved:
-            logger.debug("Job %s moved to %s", job_id, state)
-        return after
+        statement = job_sql.update_statement(job_id, columns)
+        row = await self._database.write_returning(*statement)
+        if row is None:
+            raise JobNotFound(f"job {job_id} does not exist")
+        if state is not None:
+            logger.debug("Job %s is in state %s", job_id, state)
+        return rows.job_from_row(row, self._cipher)
 
     async def _find_job(
         self, where: str, params: tuple[object, ...]

@@ -177,6 +177,23 @@ async def test_an_upgraded_database_has_working_v2_tables(
     assert updated.scheduled_for == T0
 
 
+async def test_an_upgraded_job_keeps_its_history_and_records_each_change_once(
+    db_path: Path, cipher: TokenCipher
+) -> None:
+    await _build_v1_database(db_path, cipher)
+
+    async with await open_store(db_path, cipher) as store:
+        await store.update_job(1, state="canceled", detail="dropped from card")
+        await store.update_job(1, state="canceled", detail="asked twice")
+        await store.update_job(1, total_pages=3)
+        events = await store.load_job_events(1)
+
+    assert [(e.state, e.detail) for e in events] == [
+        ("received", ""),
+        ("canceled", "dropped from card"),
+    ]
+
+
 async def test_a_database_newer_than_the_code_is_refused(
     db_path: Path, cipher: TokenCipher
 ) -> None:
