@@ -33,6 +33,7 @@ from bot.core.events import Phase, StatusEvent
 from bot.core.link_waits import RELINK, LinkWaits
 from bot.core.preparation import Preparer, Received
 from bot.core.printer_queue import PrinterQueue
+from bot.core.schedule_watch import ScheduleWatch
 from bot.core.status import StatusReporter
 from bot.core.tokens import LinkBroken, PrinterGone, TokenKeeper
 from bot.epson.client import EpsonClient
@@ -41,6 +42,7 @@ from bot.epson.errors import (
     JobLimitExceeded,
     JobNotFound,
     OperationNotAllowed,
+    ScheduleNotFound,
     UploadConflict,
     UploadKeyNotFound,
 )
@@ -72,6 +74,8 @@ _FINAL_BY_STATUS = {
 }
 # States in which a job waits for its turn at the printer (see printer_queue.py).
 _BEFORE_EPSON = frozenset({"received", "prepared", "created", "uploaded"})
+# States of a scheduled job that Epson holds (see schedule_watch.py).
+_SCHEDULE_AT_EPSON = frozenset({"scheduled", "printing"})
 _CANCELLABLE = frozenset(
     {
         Phase.ACCEPTED,
@@ -133,6 +137,9 @@ class JobRunner:
         # The printer name of each job being driven, for its status messages.
         self._printer_names: dict[int, str] = {}
         self._links = LinkWaits(store, adapters)
+        self.schedules = ScheduleWatch(
+            store, client, tokens, lambda job: self.start_job(job.id, recorded=job)
+        )
 
     def start_job(
         self,
@@ -166,6 +173,7 @@ class JobRunner:
         for job in jobs:
             logger.info("Resuming job %s from state %s", job.id, job.state)
             self.start_job(job.id)
+        self.schedules.start()
         return len(jobs)
 
     async def resume_printer(self, printer_id: int) -> int:
@@ -195,6 +203,8 @@ class JobRunner:
         event = self._wakeups.get(job_id)
         if event is not None:
             event.set()
+        else:
+            self.schedules.wake(job_id)
 
     async def wait_idle(self) -> None:
         """Wait until no job is being driven and its chat is told (the demo exits)."""
@@ -204,6 +214,7 @@ class JobRunner:
 
     async def close(self) -> None:
         """Stop driving jobs; they resume from their recorded state next start."""
+        await self.schedules.close()
         finishing = [self._tasks[i] for i in self._finishing if i in self._tasks]
         if finishing:
             await asyncio.wait(finishing, timeout=FINISH_GRACE)
@@ -216,9 +227,16 @@ class JobRunner:
         """Cancel ``job`` if Epson still allows it; return the outcome's message key."""
         if job.state in FINAL_STATES:
             return "job.already_final"
+        async with self.schedules.holding(job):
+            return await self._cancel(job)
+
+    async def _cancel(self, job: JobRecord) -> str:
         await self._stop_task(job.id)
         fresh = await self._store.load_job(job.id) or job
-        if fresh.epson_job_id and fresh.state in ACTIVE_AT_EPSON:
+        if fresh.scheduled_for is not None and fresh.state in _SCHEDULE_AT_EPSON:
+            if not await self.schedules.delete(fresh):
+                return "job.cancel_too_late"
+        elif fresh.epson_job_id and fresh.state in ACTIVE_AT_EPSON:
             epson_id = fresh.epson_job_id
             try:
                 await self._tokens.call(
@@ -227,12 +245,6 @@ class JobRunner:
             except OperationNotAllowed:
                 self.start_job(fresh.id)
                 return "job.cancel_too_late"
-        if fresh.state == "scheduled" and fresh.epson_job_id:
-            schedule_id = fresh.epson_job_id
-            await self._tokens.call(
-                _printer_of(fresh),
-                lambda t: self._client.delete_schedule(t, schedule_id),
-            )
         await self._finish(fresh, "canceled", Phase.CANCELED)
         return "job.canceled_by_user"
 
@@ -511,11 +523,15 @@ class JobRunner:
     async def _fetch_info(self, job: JobRecord) -> JobInfo | None:
         assert job.epson_job_id is not None
         epson_id = job.epson_job_id
+        # A scheduled job is known to Epson by its scheduleJobId only.
+        fetch: Callable[..., Awaitable[JobInfo]] = self._client.fetch_job
+        if job.scheduled_for is not None:
+            fetch = self._client.fetch_schedule
         try:
             return await self._tokens.call(
-                _printer_of(job), lambda t: self._client.fetch_job(t, epson_id)
+                _printer_of(job), lambda t: fetch(t, epson_id)
             )
-        except JobNotFound:
+        except (JobNotFound, ScheduleNotFound):
             return None
 
     async def _record_status(self, job: JobRecord, info: JobInfo) -> JobRecord:
