@@ -166,7 +166,7 @@ async def handle_reprint(
             source.options,
             source.sources,
             "received",
-            source.scheduled_for,
+            None,  # again means now, whenever the first print was scheduled for
         )
     )
     job = await _copy(service, source, job)
@@ -196,6 +196,8 @@ async def _reprint_shared(
 async def _copy(service: PrintService, source: JobRecord, job: JobRecord) -> JobRecord:
     if source.state != "completed" or not source.epson_job_id or not source.printer_id:
         return job
+    if source.scheduled_for is not None:
+        return job  # its Epson id names a schedule, which copy_job does not know
     epson_id = source.epson_job_id
     name = f"#{job.id} {job.file_name}"[:256]
     try:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Config
-from bot.core.commands import CancelCommand, PrintCommand
+from bot.core.commands import CancelCommand, PrintCommand, ReprintCommand
 from bot.epson.simulator import Simulator
 from bot.runtime import Runtime
 from storage.records import JobRecord
@@ -182,3 +182,21 @@ async def test_cancel_once_epson_started_a_schedule_is_too_late_and_done_follows
     assert "can no longer be canceled" in answer.text
     assert "2 pages" in done
     assert (await _state_of(linked, job)).state == "completed"
+
+
+async def test_a_completed_scheduled_print_reprints_now_and_once(
+    linked: Runtime, room: ChatRoom, simulator: Simulator, tmp_path: Path
+) -> None:
+    job = await _schedule(linked, room, tmp_path)
+    await linked.service.runner.schedules.sweep(FUTURE)
+    simulator.run_due_schedules(FUTURE)
+    await room.wait_for_text("Done:")
+    await linked.service.runner.wait_idle()
+
+    await linked.service.handle(ReprintCommand(room.origin(), job=str(job.id)))
+    await room.wait_for(lambda: sum("Done:" in t for t in room.texts()) >= 2)
+    await linked.service.runner.wait_idle()
+
+    reprint = (await linked.store.load_recent_jobs(job.identity_id))[0]
+    assert (reprint.state, reprint.scheduled_for) == ("completed", None)
+    assert len(simulator.prints) == 2
