@@ -90,6 +90,31 @@ class Preparer:
         self._tokens = tokens
         self._office = office
         self._facts: dict[int, _PrinterFacts] = {}
+        self._learning: set[asyncio.Task[None]] = set()
+
+    def learn_soon(self, printer: Printer) -> None:
+        """Read a newly linked printer's defaults and abilities in the background,
+        so that its first print need not wait for them."""
+        task = asyncio.create_task(self._learn(printer), name=f"learn-{printer.id}")
+        self._learning.add(task)
+        task.add_done_callback(self._learning.discard)
+
+    async def learned(self) -> None:
+        """Wait until the printers being read in the background are known."""
+        await asyncio.gather(*self._learning, return_exceptions=True)
+
+    async def close(self) -> None:
+        """Stop reading printers in the background."""
+        for task in self._learning:
+            task.cancel()
+        await asyncio.gather(*self._learning, return_exceptions=True)
+
+    async def _learn(self, printer: Printer) -> None:
+        try:
+            for mode in PrintMode:
+                await self._capability(printer, mode)
+        except Exception as exc:  # a print reads them again when it needs them
+            logger.info("Printer %s not read ahead: %s", printer.id, type(exc).__name__)
 
     async def prepare(
         self,

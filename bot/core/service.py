@@ -141,6 +141,7 @@ class PrintService:
         await asyncio.gather(*self._upkeep, return_exceptions=True)
         await self.approvals.close()
         await self.runner.close()
+        await self.preparer.close()
         await self.tokens.close()
         await self.reporter.close()
 
@@ -184,10 +185,11 @@ class PrintService:
     ) -> LinkOutcome:
         """Finish a link from the OAuth callback and tell the user in their chat.
 
-        Jobs that waited for this printer to be linked again go on afterwards.
+        Jobs that waited for this printer to be linked again go on first: telling
+        the chat can take long on a busy bot, and this request has a time limit.
         """
         outcome = await self.linker.complete(code=code, state=state, error=error)
-        await self._announce_link(outcome)
+        self.preparer.learn_soon(outcome.printer)
         resumed = await self.runner.resume_printer(outcome.printer.id)
         if resumed:
             logger.info(

@@ -13,6 +13,8 @@ from bot.runtime import Runtime
 from tests.core.conftest import write_pdf
 from tests.fakes.chat import ChatRoom, attachment
 
+CAPABILITY = "/api/2/printing/capability/"
+
 
 async def test_link_stores_printer_and_tells_the_chat(
     linked: Runtime, room: ChatRoom
@@ -109,3 +111,24 @@ async def test_redelivered_print_event_prints_once(
 
     assert again == []
     assert len(simulator.prints) == 1
+
+
+async def test_a_newly_linked_printer_is_read_ahead_of_its_first_print(
+    linked: Runtime, room: ChatRoom, simulator: Simulator, tmp_path: Path
+) -> None:
+    def settings_reads() -> int:
+        return sum(r.path.startswith(CAPABILITY) for r in simulator.requests)
+
+    # Link time reads the defaults and each mode's capability in the background.
+    await linked.service.preparer.learned()
+    read_at_link = settings_reads()
+    assert read_at_link == 3  # defaults, document, photo
+
+    await linked.service.handle(
+        PrintCommand(
+            room.origin(), attachments=(attachment(write_pdf(tmp_path / "a.pdf")),)
+        )
+    )
+    await room.wait_for_text("Done:")
+
+    assert settings_reads() == read_at_link
