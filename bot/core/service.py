@@ -197,6 +197,7 @@ class PrintService:
                 resumed,
                 outcome.printer.id,
             )
+        await self._announce_link(outcome)
         adapter = self.adapters.get(outcome.target.platform)
         if isinstance(adapter, ChatLinks):
             url = adapter.chat_url(outcome.target)
