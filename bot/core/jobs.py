@@ -295,12 +295,18 @@ class JobRunner:
             self._start_after(job_id)
 
     def _start_after(self, job_id: int) -> None:
-        """Start driving the job once its current task (if any) has ended."""
+        """Start driving the job once its current task (if any) has ended.
+
+        A task cancelled meanwhile (a stop, a /cancel) starts nothing: the job's
+        recorded state is picked up by the next start, if still unfinished.
+        """
         task = self._tasks.get(job_id)
         if task is None:
             self.start_job(job_id)
         else:
-            task.add_done_callback(lambda _: self.start_job(job_id))
+            task.add_done_callback(
+                lambda ended: None if ended.cancelled() else self.start_job(job_id)
+            )
 
     async def _drive(self, job: JobRecord, attachments: Sequence[Attachment]) -> None:
         failures = 0
