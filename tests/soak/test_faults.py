@@ -3,7 +3,10 @@
 The bot runs as ``chatprint run`` in a child process against the fake Telegram
 server and the Epson simulator; it is killed with SIGKILL at random moments and
 started again. The short case runs in the default suite; the long one is
-selected with ``pytest -m soak``.
+selected with ``pytest -m soak``. Midway Epson revokes every link, and a crash
+can also land between Epson rotating a refresh token and the bot saving it: a
+user told that their printer's link broke links it again, as a person would, and
+their waiting jobs print then.
 """
 
 from __future__ import annotations
@@ -13,9 +16,11 @@ import contextlib
 import random
 import signal
 import sqlite3
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import aiohttp
 import psutil
 import pytest
 
@@ -31,6 +36,9 @@ WAVES = 20
 MEMORY_SLACK_MB = 40
 # What follows the file name in each other final status message (English).
 OTHER_OUTCOMES = (" could not be printed", " expired before", " was canceled")
+# In the message telling a user that their printer must be linked again.
+RELINK_TOLD = "no longer works, so"
+LINK_ANSWER_WAIT = 300.0
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,7 @@ class Run:
     names: dict[str, UserPayload]
     rng: random.Random
     resumed: int = 0
+    relinks: dict[int, int] = field(default_factory=dict)
 
 
 @pytest.mark.timeout(1800)
@@ -103,7 +112,12 @@ async def _send_everything(run: Run, plan: Plan) -> int:
         The bot's resident memory after the first wave since its last start.
     """
     kills = set(run.rng.sample(range(1, WAVES - 2), plan.kills))
-    incidents = {WAVES // 4: _expire_tokens, WAVES // 3: _pause, 2 * WAVES // 3: _jam}
+    incidents = {
+        WAVES // 4: _expire_tokens,
+        WAVES // 3: _pause,
+        3 * WAVES // 5: _revoke_links,
+        2 * WAVES // 3: _jam,
+    }
     resident = None
     pdf = one_page_pdf()
     for wave in range(WAVES):
@@ -129,16 +143,57 @@ def _send_wave(run: Run, pdf: bytes, first: int, end: int) -> None:
 
 
 async def _let_it_work(run: Run) -> None:
-    """Give the bot a random share of a second, resuming paused printers."""
+    """Give the bot a random share of a second, resuming paused printers and
+    linking again the printers whose users were told to."""
     loop = asyncio.get_running_loop()
     until = loop.time() + run.rng.uniform(0.05, 0.4)
     while loop.time() < until:
         _resume_paused(run)
+        await _relink_when_told(run)
         await asyncio.sleep(0.02)
+
+
+async def _relink_when_told(run: Run) -> None:
+    """Each user told that their printer needs linking again follows /link."""
+    run.stage.chats.update()
+    told = [
+        user
+        for user in run.users
+        if _relink_notices(run.stage, user) > run.relinks.get(user["id"], 0)
+    ]
+    if not told:
+        return
+    async with aiohttp.ClientSession() as session:
+        await asyncio.gather(*(_relink(run, session, user) for user in told))
+
+
+async def _relink(run: Run, session: aiohttp.ClientSession, user: UserPayload) -> None:
+    chat = user["id"]
+    run.relinks[chat] = _relink_notices(run.stage, user)
+    buttons = len(run.stage.chats.urls.get(chat, []))
+    run.stage.send_text(user, "/link")
+    # A busy bot answers slowly: Telegram lets it send only so many messages a
+    # second, and the status messages of 2,000 jobs are queued before this one.
+    await run.stage.wait(
+        lambda: len(run.stage.chats.urls.get(chat, [])) > buttons,
+        "a link button",
+        within=LINK_ANSWER_WAIT,
+    )
+    async with session.get(run.stage.chats.urls[chat][-1]) as response:
+        assert response.status == 200, f"link of user {chat}: {response.status}"
+
+
+def _relink_notices(stage: Stage, user: UserPayload) -> int:
+    return stage.chats.count(user["id"], RELINK_TOLD)
 
 
 def _expire_tokens(run: Run) -> None:
     run.stage.sim.expire_device_tokens()
+
+
+def _revoke_links(run: Run) -> None:
+    # Every user linked the same printer: each must sign in again.
+    run.stage.sim.revoke_link(PRINTER)
 
 
 def _pause(run: Run) -> None:
@@ -165,12 +220,18 @@ async def _wait_for_the_end(run: Run) -> None:
     """Wait until every user heard an outcome for each request (or time runs out,
     when the assertions name what is missing)."""
 
-    def finished() -> bool:
+    loop = asyncio.get_running_loop()
+    until = loop.time() + 300
+    while loop.time() < until:
         _resume_paused(run)
-        return all(_outcome(run.stage, u, n) for n, u in run.names.items())
+        await _relink_when_told(run)
+        with contextlib.suppress(TimeoutError):
+            await run.stage.wait(_finished(run), "every outcome", within=0.5)
+            return
 
-    with contextlib.suppress(TimeoutError):
-        await run.stage.wait(finished, "an outcome for every request", within=300)
+
+def _finished(run: Run) -> Callable[[], bool]:
+    return lambda: all(_outcome(run.stage, u, n) for n, u in run.names.items())
 
 
 def _outcome(stage: Stage, user: UserPayload, name: str) -> bool:
