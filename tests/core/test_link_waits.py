@@ -155,6 +155,34 @@ async def test_print_call_refused_by_a_broken_link_is_made_once_after_relinking(
     assert len(simulator.prints) == 1
 
 
+async def test_job_left_uploaded_by_an_older_version_is_created_again_after_relinking(
+    config: Config, simulator: Simulator, tmp_path: Path
+) -> None:
+    room = ChatRoom()
+    async with Runtime(config) as first:
+        first.service.register(room)
+        await first.serve()
+        await follow_link(first, room)
+        job = await _uploaded_job(first, write_pdf(tmp_path / "up.pdf"))
+        # As an older version would leave it: waiting for a link from 'uploaded'.
+        await first.store.update_job(job.id, state=RELINK)
+        await first.store.mark_printer_broken(job.printer_id or 0)
+    _break_link(simulator)
+
+    async with Runtime(config) as second:
+        second.service.register(room)
+        await second.serve()
+        await follow_link(second, room)
+        await room.wait_for_text("Done:")
+        await second.service.runner.wait_idle()
+        final = await second.store.load_job(job.id)
+
+    assert final is not None
+    assert final.epson_job_id not in (None, job.epson_job_id)
+    [printed] = simulator.prints
+    assert printed.job_id == final.epson_job_id
+
+
 async def test_job_waiting_for_a_link_survives_a_restart(
     config: Config, simulator: Simulator, tmp_path: Path
 ) -> None:
