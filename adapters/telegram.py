@@ -176,6 +176,8 @@ class TelegramAdapter:
             await app.bot.shutdown()
         if self._files is not None:
             self._files.close()
+        if self._outbox is not None:
+            self._outbox.close()
         self._outbox = self._files = None
         session, self._session = self._session, None
         if session is not None:
@@ -212,7 +214,11 @@ class TelegramAdapter:
             .token(token)
             .base_url(self._config.api_url + "{token}")
             .base_file_url(self._config.file_url + "{token}")
-            .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+            # The outbox paces the overall rate itself (telegram_pacing.py); the
+            # library keeps the per-group limit and waits out a 429.
+            .rate_limiter(
+                AIORateLimiter(overall_max_rate=0, max_retries=RATE_LIMIT_RETRIES)
+            )
             .request(AiohttpRequest())
             .get_updates_request(AiohttpRequest(connections=1))
             # Its Updater confirms updates as it fetches them: see telegram_polling.

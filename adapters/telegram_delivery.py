@@ -19,6 +19,7 @@ from typing import TypeVar
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden
 
+from adapters.telegram_pacing import SendPace
 from bot.catalogue import render
 from bot.core.chat import Button, ChatTarget, OutgoingMessage
 
@@ -69,6 +70,7 @@ class TelegramOutbox:
     def __init__(self, bot: Bot, language_of: Callable[[str], str]) -> None:
         self._bot = bot
         self._language_of = language_of
+        self._pace = SendPace()
         self._shown: OrderedDict[str, _Shown] = OrderedDict()
         self._long_actions: OrderedDict[str, str] = OrderedDict()
 
@@ -87,6 +89,10 @@ class TelegramOutbox:
         if replace is not None and await self._edit(replace, message):
             return replace
         return await self._send(int(target.chat_id), message)
+
+    def close(self) -> None:
+        """Stop pacing; sends still waiting for a turn are cancelled."""
+        self._pace.close()
 
     def resolve_action(self, data: str) -> str | None:
         """The button action behind callback data; ``None`` if no longer known."""
@@ -119,6 +125,7 @@ class TelegramOutbox:
         if shown == wanted:
             return True
         try:
+            await self._pace.turn(urgent=message.event is None)
             await self._request_edit(ref, wanted)
         except BadRequest as exc:
             reason = str(exc).lower()
@@ -151,6 +158,8 @@ class TelegramOutbox:
         )
 
     async def _send(self, chat_id: int, message: OutgoingMessage) -> str:
+        # Status updates wait behind answers to what a person just did.
+        await self._pace.turn(urgent=message.event is None)
         keyboard = self._keyboard(message.buttons)
         sent: Message
         if message.image is not None:

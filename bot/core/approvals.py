@@ -300,7 +300,8 @@ class Approvals:
 
     async def _release(self, job: JobRecord, detail: str) -> None:
         await self._store.update_job(job.id, state="prepared", detail=detail)
-        self._service.runner.start_job(job.id)
+        # The task that held the job may still be sending its notices.
+        self._service.runner.start_after(job.id)
 
     # The sweep
 

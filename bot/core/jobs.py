@@ -292,13 +292,15 @@ class JobRunner:
 
     async def _release(self, job_id: int) -> None:
         if await self._links.release(job_id):
-            self._start_after(job_id)
+            self.start_after(job_id)
 
-    def _start_after(self, job_id: int) -> None:
+    def start_after(self, job_id: int) -> None:
         """Start driving the job once its current task (if any) has ended.
 
-        A task cancelled meanwhile (a stop, a /cancel) starts nothing: the job's
-        recorded state is picked up by the next start, if still unfinished.
+        For a job let go by a person (an approval, a new link) while the task
+        that stopped it may still be finishing its last steps. A task cancelled
+        meanwhile (a stop, a /cancel) starts nothing: the job's recorded state
+        is picked up by the next start, if still unfinished.
         """
         task = self._tasks.get(job_id)
         if task is None:
