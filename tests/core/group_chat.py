@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from pathlib import Path
 
 from bot.core.chat import Button, ChatTarget, Origin, Sender
 from bot.core.commands import PolicyCommand, PrintCommand, ShareCommand
+from bot.epson.simulator.records import RecordedRequest
 from bot.runtime import Runtime
 from tests.fakes.chat import ChatRoom, Shown, attachment
 
@@ -36,10 +38,17 @@ def group_origin(
 
 
 def group_print(
-    room: ChatRoom, user: str, path: Path, options: str = "", **where: str
+    room: ChatRoom,
+    user: str,
+    path: Path,
+    options: str = "",
+    *,
+    chat: str = GROUP,
+    roles: tuple[str, ...] = (),
+    server_id: str = "",
 ) -> PrintCommand:
     """``/print`` with a file from ``user`` in the group."""
-    origin = group_origin(room, user, **where)  # type: ignore[arg-type]
+    origin = group_origin(room, user, chat=chat, roles=roles, server_id=server_id)
     return PrintCommand(origin, attachments=(attachment(path),), options=options)
 
 
@@ -69,6 +78,6 @@ def button(shown: Shown, verb: str) -> Button:
     return next(b for b in shown.message.buttons if (b.action or "").startswith(verb))
 
 
-def epson_job_calls(requests: list[object]) -> list[object]:
+def epson_job_calls(requests: Sequence[RecordedRequest]) -> list[RecordedRequest]:
     """The simulator's recorded calls that create or start print jobs."""
-    return [r for r in requests if "/printing/jobs" in getattr(r, "path", "")]
+    return [r for r in requests if "/printing/jobs" in r.path]

@@ -44,6 +44,7 @@ async def test_print_pdf_with_options_prints_selected_pages_and_copies(
     assert "4 pages" in done
     [record] = simulator.prints
     assert record.settings["copies"] == 2
+    assert record.file is not None
     assert len(PdfReader(record.file).pages) == 2
 
 
