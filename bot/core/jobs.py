@@ -195,7 +195,10 @@ class JobRunner:
         overdue = await self._links.overdue(now or datetime.now(UTC))
         for job in overdue:
             logger.info("Job %s expired waiting for its printer link", job.id)
-            await self._finish(job, "expired", Phase.EXPIRED)
+            # Asked to print before the break, it may have printed: say so.
+            asked = await self._links.reached_printer(job)
+            reason = "unwatched" if asked else ""
+            await self._finish(job, "expired", Phase.EXPIRED, reason=reason)
         return len(overdue)
 
     def wake(self, job_id: int) -> None:

@@ -35,6 +35,7 @@ LINK_WAIT = timedelta(hours=24)
 # created again with the new token (the old one never prints, so nothing doubles).
 _CREATE_AGAIN = frozenset({"created", "uploaded"})
 _RESUMABLE = frozenset({"received", "prepared", "print_requested", "printing"})
+_PRINT_ASKED = frozenset({"print_requested", "printing"})
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,11 @@ class LinkWaits:
             for job in await self.waiting()
             if now - await self._waiting_since(job) >= LINK_WAIT
         ]
+
+    async def reached_printer(self, job: JobRecord) -> bool:
+        """Whether the waiting job's print call may have reached Epson before
+        its link broke (so it may have printed)."""
+        return await self._state_before(job) in _PRINT_ASKED
 
     async def linked(self, job: JobRecord) -> bool:
         """Whether the job's printer has a working link now."""

@@ -7,7 +7,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
-from bot.catalogue import render
+from bot.catalogue import has_key, render
 from bot.core.adapter import ChatAdapter
 from bot.core.chat import Button, ChatTarget, OutgoingMessage
 from bot.core.events import Phase, StatusEvent
@@ -25,11 +25,11 @@ PASSING = frozenset({Phase.ACCEPTED, Phase.CONVERTING, Phase.UPLOADING})
 
 def status_text(event: StatusEvent, language: str) -> str:
     """The sentence for ``event`` in ``language``."""
-    key = (
-        f"job.paused.{event.reason}"
-        if event.phase is Phase.PAUSED
-        else f"job.{event.phase}"
-    )
+    key = f"job.{event.phase}"
+    if event.phase is Phase.PAUSED:
+        key = f"job.paused.{event.reason}"
+    elif event.phase is Phase.EXPIRED and has_key(f"job.expired_{event.reason}"):
+        key = f"job.expired_{event.reason}"  # where the plain sentence would mislead
     params: dict[str, object] = {
         "job": event.job_id,
         "file": event.file_name,

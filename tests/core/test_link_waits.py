@@ -225,6 +225,25 @@ async def test_job_still_waiting_after_a_day_expires_and_the_user_is_told(
     assert simulator.prints == []
 
 
+@pytest.mark.parametrize("step_seconds", [0.5])
+async def test_a_job_sent_to_the_printer_that_expires_waiting_says_it_may_have_printed(
+    linked: Runtime, room: ChatRoom, simulator: Simulator, tmp_path: Path
+) -> None:
+    await linked.service.handle(_print(room, write_pdf(tmp_path / "a.pdf")))
+    await _wait_for_state(linked, "printing")
+    _break_link(simulator)
+    job = await _wait_for_state(linked, RELINK)
+
+    await linked.service.runner.expire_link_waits(datetime.now(UTC) + LINK_WAIT)
+    told = await room.wait_for_text("Check the printer")
+
+    assert "a.pdf" in told
+    assert not any("expired before it printed" in t for t in room.texts())
+    final = await linked.store.load_job(job.id)
+    assert final is not None
+    assert final.state == "expired"
+
+
 async def test_refreshes_of_many_printers_are_few_at_a_time(
     runtime: Runtime, room: ChatRoom, simulator: Simulator
 ) -> None:
