@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 import tempfile
 import time
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from bench import conversion, growth, memory, speed
 from bench.results import Figure, table, write_json
+from bench.stage import PROFILE_ENV
 
 RESULTS = Path(__file__).with_name("results") / "latest.json"
 Benchmark = Callable[[Path, argparse.Namespace], Awaitable[list[Figure]]]
@@ -33,12 +35,15 @@ BENCHMARKS: dict[str, Benchmark] = {
 def main(argv: list[str] | None = None) -> int:
     """Run the chosen benchmarks; return the exit status."""
     args = _parser().parse_args(argv)
+    if args.profile is not None:
+        args.profile.mkdir(parents=True, exist_ok=True)
+        os.environ[PROFILE_ENV] = str(args.profile.resolve())
     logging.basicConfig(
         level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
     figures = asyncio.run(_run(args))
     print(table(figures))
-    settings = {k: v for k, v in vars(args).items() if k != "out"}
+    settings = {k: v for k, v in vars(args).items() if k not in ("out", "profile")}
     write_json(figures, args.out, {**settings, "levels": list(args.levels)})
     print(f"\nwritten to {args.out}")
     return 1 if any(f.passed is False for f in figures) else 0
@@ -73,6 +78,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--cold-files", type=int, default=3)
     parser.add_argument("--photos", type=int, default=10)
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="folder for a pyinstrument report of the bot per benchmark "
+        "(pip install -e '.[bench]'); the timings then include its overhead",
+    )
     return parser
 
 

@@ -39,6 +39,8 @@ FIRST_USER_ID = 700_000
 WATCH_INTERVAL = 0.002
 START_TIMEOUT = 30.0
 LINK_CONCURRENCY = 16
+# Set to a folder to run the bot under pyinstrument (``python -m bench --profile``).
+PROFILE_ENV = "CHATPRINT_BENCH_PROFILE"
 PAUSED = frozenset({"media_empty", "media_jam", "marker_supply_empty", "stopped_other"})
 # Every limit the bot enforces per user or printer is lifted: a benchmark sends
 # far more than one person would, and a refusal would measure nothing.
@@ -355,6 +357,11 @@ class BotProcess(ChildProcess):
             "CHATPRINT_TELEGRAM_TOKEN": stage.telegram.token,
         }
         argv = ["-m", "bot", "run", "--config", str(config), "--log-level", log_level]
+        profile = os.environ.get(PROFILE_ENV)
+        if profile:
+            # A text report of where the bot spent its time, written when it stops.
+            report = Path(profile) / f"{stage.root.name}.txt"
+            argv = ["-m", "pyinstrument", "-r", "text", "-o", str(report), *argv]
         super().__init__(argv, stage.root / "bot.log", env)
         self._stage = stage
 
