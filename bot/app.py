@@ -34,6 +34,9 @@ async def run_bot(config: Config) -> int:
         logger.info("chatprint is running; press Ctrl-C to stop")
         await _wait_for_stop()
         logger.info("chatprint is stopping")
+        # Jobs in their last step tell their users while the chats are still
+        # connected; the adapters disconnect after, when the stack unwinds.
+        await runtime.service.close()
     return 0
 
 

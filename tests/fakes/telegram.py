@@ -9,6 +9,7 @@ its builders, then read :attr:`FakeTelegram.calls` and :attr:`FakeTelegram.messa
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import hmac
 import json
@@ -106,6 +107,7 @@ class FakeTelegram:
         self._state = BotState()
         self._api = BotApi(self._state, self.bot)
         self._failures: dict[str, list[_Failure]] = {}
+        self._held: dict[str, asyncio.Event] = {}
         self._server = LoopbackServer(self._build_app())
 
     @property
@@ -307,6 +309,10 @@ class FakeTelegram:
         )
         self._failures.setdefault(method, []).append(failure)
 
+    def hold(self, method: str) -> asyncio.Event:
+        """Keep calls of ``method`` unanswered until the returned event is set."""
+        return self._held.setdefault(method, asyncio.Event())
+
     # -- reading what happened -----------------------------------------------
 
     @property
@@ -392,6 +398,9 @@ class FakeTelegram:
             return _error(404, "Not Found")
         try:
             call.params = await _read_params(method, request)
+            held = self._held.get(method)
+            if held is not None:
+                await held.wait()
             return self._fail_if_asked(method) or _ok(await handler(call.params))
         except BadRequest as exc:
             return _error(400, f"Bad Request: {exc}")
