@@ -150,8 +150,9 @@ class Database:
             return await fetch_one(db, sql, params)
 
     async def write(self, sql: str, params: Params = ()) -> int:
-        """Run one statement in its own transaction; return the rows it touched."""
-        async with self.transaction() as db:
+        """Run one statement on its own (atomic by itself, as for
+        :meth:`write_returning`); return the rows it touched."""
+        async with self.connection() as db:
             return await change(db, sql, params)
 
     async def integrity_check(self) -> str:
