@@ -29,6 +29,7 @@ from bot.catalogue import render_error
 from bot.convert import clean_filename, receive
 from bot.core.adapter import ChatAdapter
 from bot.core.chat import Attachment
+from bot.core.epson_jobs import EpsonJobs, printer_of
 from bot.core.events import Phase, StatusEvent
 from bot.core.link_waits import RELINK, LinkWaits
 from bot.core.preparation import Preparer, Received
@@ -39,14 +40,11 @@ from bot.core.tokens import LinkBroken, PrinterGone, TokenKeeper
 from bot.epson.client import EpsonClient
 from bot.epson.errors import (
     EpsonUnavailable,
-    JobLimitExceeded,
-    JobNotFound,
     OperationNotAllowed,
-    ScheduleNotFound,
     UploadConflict,
     UploadKeyNotFound,
 )
-from bot.epson.models import JobInfo, JobStatus, PrintMode, PrintSettings
+from bot.epson.models import JobInfo, JobStatus
 from bot.errors import ChatprintError
 from bot.options import PrintOptions
 from storage.records import JobRecord, SourceFile
@@ -123,8 +121,9 @@ class JobRunner:
         self._store = store
         self._gate = gate
         self._queue = PrinterQueue()
-        self._client = client
-        self._tokens = tokens
+        self._epson = EpsonJobs(
+            client, tokens, retry_first=poll_interval, retry_max=poll_max
+        )
         self._preparer = preparer
         self._reporter = reporter
         self._adapters = adapters
@@ -240,11 +239,8 @@ class JobRunner:
             if not await self.schedules.delete(fresh):
                 return "job.cancel_too_late"
         elif fresh.epson_job_id and fresh.state in ACTIVE_AT_EPSON:
-            epson_id = fresh.epson_job_id
             try:
-                await self._tokens.call(
-                    _printer_of(fresh), lambda t: self._client.cancel_job(t, epson_id)
-                )
+                await self._epson.cancel(fresh)
             except OperationNotAllowed:
                 self.start_job(fresh.id)
                 return "job.cancel_too_late"
@@ -347,7 +343,7 @@ class JobRunner:
                     await self._emit(job, Phase.HELD)
                 if job.state != "prepared":
                     return job
-            await self._queue.turn(_printer_of(job), job.id)
+            await self._queue.turn(printer_of(job), job.id)
             return await self._create(job)
         if job.state == "created":
             return await self._upload(job)
@@ -362,7 +358,7 @@ class JobRunner:
     async def _prepare(
         self, job: JobRecord, attachments: Sequence[Attachment]
     ) -> JobRecord:
-        printer = await self._store.load_printer(_printer_of(job))
+        printer = await self._store.load_printer(printer_of(job))
         if printer is None:
             raise PrinterGone(f"job {job.id} printer is gone")
         self._printer_names[job.id] = printer.name
@@ -417,41 +413,21 @@ class JobRunner:
         await self._emit(job, Phase.UPLOADING)
         if job.scheduled_for is not None:
             return await self._schedule(job, job.scheduled_for)
-        settings, name, mode = _job_request(job)
-        created = await self._tokens.call(
-            _printer_of(job),
-            lambda t: self._client.create_job(
-                t, job_name=name, mode=mode, settings=settings
-            ),
-        )
-        path = Path(job.spool_path or "")
-        await self._client.upload(created.upload_uri, path, extension=path.suffix[1:])
+        epson_id = await self._epson.create_with_file(job)
         # Created and uploaded are recorded together with the intent to print: a
         # crash before this leaves at most an unprinted job at Epson, which
         # expires there, and the job is created again from ``prepared``.
         job = await self._store.update_job(
-            job.id, state="print_requested", epson_job_id=created.job_id
+            job.id, state="print_requested", epson_job_id=epson_id
         )
         return await self._start_print(job)
 
     async def _schedule(self, job: JobRecord, when: datetime) -> JobRecord:
         # Create, upload and reserve in one step: an unreserved schedule left by a
         # crash never prints, so repeating the step cannot print twice.
-        settings, name, mode = _job_request(job)
-        printer = _printer_of(job)
-        created = await self._tokens.call(
-            printer,
-            lambda t: self._client.create_schedule(
-                t, job_name=name, mode=mode, print_at=when, settings=settings
-            ),
-        )
-        path = Path(job.spool_path or "")
-        await self._client.upload(created.upload_uri, path, extension=path.suffix[1:])
-        await self._tokens.call(
-            printer, lambda t: self._client.reserve_schedule(t, created.job_id)
-        )
+        schedule_id = await self._epson.reserve(job, when)
         job = await self._store.update_job(
-            job.id, state="scheduled", epson_job_id=created.job_id
+            job.id, state="scheduled", epson_job_id=schedule_id
         )
         self._clean(job.id)
         stamp = when.strftime("%Y-%m-%d %H:%M UTC")
@@ -461,9 +437,8 @@ class JobRunner:
     async def _upload(self, job: JobRecord) -> JobRecord:
         if job.spool_path is None or job.upload_uri is None:
             raise RuntimeError(f"job {job.id} has no file or upload address")
-        path = Path(job.spool_path)
         try:
-            await self._client.upload(job.upload_uri, path, extension=path.suffix[1:])
+            await self._epson.upload_again(job)
         except UploadConflict:
             logger.info("Job %s file was already uploaded before a restart", job.id)
         except UploadKeyNotFound:
@@ -478,28 +453,14 @@ class JobRunner:
         return await self._start_print(job)
 
     async def _confirm_print(self, job: JobRecord) -> JobRecord:
-        info = await self._fetch_info(job)
+        info = await self._epson.fetch_info(job)
         if info is not None and info.status is JobStatus.PREPARING:
             return await self._start_print(job)
         logger.info("Job %s print call had reached Epson before a restart", job.id)
         return await self._store.update_job(job.id, state="printing")
 
     async def _start_print(self, job: JobRecord) -> JobRecord:
-        assert job.epson_job_id is not None
-        epson_id = job.epson_job_id
-        delay = self._poll_interval
-        while True:
-            try:
-                await self._tokens.call(
-                    _printer_of(job), lambda t: self._client.start_print(t, epson_id)
-                )
-                break
-            except JobLimitExceeded:
-                logger.warning(
-                    "Job %s: printer queue full; retrying in %.1fs", job.id, delay
-                )
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self._poll_max)
+        await self._epson.start_print(job)
         job = await self._store.update_job(
             job.id, state="printing", epson_status=JobStatus.PENDING.value
         )
@@ -512,7 +473,7 @@ class JobRunner:
         interval = self._poll_interval
         try:
             while job.state == "printing":
-                info = await self._fetch_info(job)
+                info = await self._epson.fetch_info(job)
                 if info is None:
                     return await self._finish(job, "expired", Phase.EXPIRED)
                 # A final status already recorded means a crash came before the
@@ -530,20 +491,6 @@ class JobRunner:
             return job
         finally:
             self._wakeups.pop(job.id, None)
-
-    async def _fetch_info(self, job: JobRecord) -> JobInfo | None:
-        assert job.epson_job_id is not None
-        epson_id = job.epson_job_id
-        # A scheduled job is known to Epson by its scheduleJobId only.
-        fetch: Callable[..., Awaitable[JobInfo]] = self._client.fetch_job
-        if job.scheduled_for is not None:
-            fetch = self._client.fetch_schedule
-        try:
-            return await self._tokens.call(
-                _printer_of(job), lambda t: fetch(t, epson_id)
-            )
-        except (JobNotFound, ScheduleNotFound):
-            return None
 
     async def _record_status(self, job: JobRecord, info: JobInfo) -> JobRecord:
         logger.info("Job %s moved from %s to %s", job.id, job.epson_status, info.status)
@@ -650,17 +597,6 @@ class JobRunner:
         shutil.rmtree(self._spool / str(job_id), ignore_errors=True)
 
 
-def _job_request(job: JobRecord) -> tuple[PrintSettings, str, PrintMode]:
-    settings = PrintSettings.from_wire(job.settings)  # type: ignore[arg-type]
-    return settings, f"#{job.id} {job.file_name}"[:256], PrintMode(job.print_mode)
-
-
 def _jittered(interval: float) -> float:
     # Jobs queued together would otherwise poll Epson together for ever after.
     return interval * random.uniform(1 - POLL_JITTER, 1 + POLL_JITTER)  # noqa: S311
-
-
-def _printer_of(job: JobRecord) -> int:
-    if job.printer_id is None:
-        raise PrinterGone(f"job {job.id} has no printer")
-    return job.printer_id
