@@ -64,27 +64,23 @@ class SendPace:
 
     async def _hand_out(self) -> None:
         loop = asyncio.get_running_loop()
-        while waiter := self._next_waiter():
+        while self._waiting():
             delay = self._next_free - loop.time()
             if delay > 0:
                 await asyncio.sleep(delay)
-            # An urgent waiter may have come while this one's turn drew near.
-            waiter = self._take(waiter)
-            if not waiter.done():
+            # Taken only now: an urgent waiter may have come during the sleep.
+            waiter = self._pop_next()
+            if waiter is not None:
                 waiter.set_result(None)
-            self._next_free = max(loop.time(), self._next_free) + self._interval
+                self._next_free = max(loop.time(), self._next_free) + self._interval
 
-    def _next_waiter(self) -> asyncio.Future[None] | None:
+    def _waiting(self) -> bool:
         for queue in (self._urgent, self._routine):
             while queue and queue[0].done():
                 queue.popleft()
-            if queue:
-                return queue[0]
-        return None
+        return bool(self._urgent or self._routine)
 
-    def _take(self, planned: asyncio.Future[None]) -> asyncio.Future[None]:
-        waiter = self._next_waiter() or planned
-        for queue in (self._urgent, self._routine):
-            if queue and queue[0] is waiter:
-                queue.popleft()
-        return waiter
+    def _pop_next(self) -> asyncio.Future[None] | None:
+        if not self._waiting():
+            return None
+        return (self._urgent or self._routine).popleft()
