@@ -24,6 +24,7 @@ from typing import TypeVar
 import aiosqlite
 
 from storage.errors import StoreError
+from storage.statements import StatementQueue, all_rows, first_row, row_count
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +88,7 @@ class Database:
         self._db = db
         self._lock = _Turns()
         self._closed = False
+        self._statements = StatementQueue(db, self._lock, lambda: not self._closed)
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -127,33 +129,35 @@ class Database:
         self, sql: str, params: Params, build: Callable[[sqlite3.Row], T]
     ) -> T | None:
         """Run a query and build a record from its first row, if any."""
-        async with self.connection() as db:
-            row = await fetch_one(db, sql, params)
+        row = await self._statement(first_row(sql, params))
         return None if row is None else build(row)
 
     async def load_all(
         self, sql: str, params: Params, build: Callable[[sqlite3.Row], T]
     ) -> list[T]:
         """Run a query and build a record from each row."""
-        async with self.connection() as db:
-            rows = await fetch_all(db, sql, params)
+        rows = await self._statement(all_rows(sql, params))
         return [build(row) for row in rows]
 
     async def write_returning(self, sql: str, params: Params) -> sqlite3.Row | None:
         """Run one statement on its own and return the first row it returns.
 
         SQLite makes a single statement atomic, the triggers it fires included,
-        so this takes one trip to the database thread where a transaction of the
-        same statement would take three.
+        so this needs no transaction around it (see ``statements.py``).
         """
-        async with self.connection() as db:
-            return await fetch_one(db, sql, params)
+        row: sqlite3.Row | None = await self._statement(first_row(sql, params))
+        return row
 
     async def write(self, sql: str, params: Params = ()) -> int:
         """Run one statement on its own (atomic by itself, as for
         :meth:`write_returning`); return the rows it touched."""
-        async with self.connection() as db:
-            return await change(db, sql, params)
+        count: int = await self._statement(row_count(sql, params))
+        return count
+
+    async def _statement(self, step: Callable[[sqlite3.Connection], T]) -> T:
+        self._check_open()
+        with translate_errors():
+            return await self._statements.run(step)
 
     async def integrity_check(self) -> str:
         """Return ``"ok"``, or what SQLite found wrong (pages, foreign keys)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import aiosqlite
 
 from storage.cipher import TokenCipher
-from storage.connection import Params, fetch_all, fetch_one
+from storage.connection import Params, fetch_one
 from storage.errors import JobNotFound
 from storage.records import FINISHED_JOB_STATES, JobRecord, NewJob
 from storage.rows import (
@@ -45,21 +45,6 @@ async def find_job(
     """Return the first job matching ``where``, if any."""
     row = await fetch_one(db, f"SELECT * FROM jobs WHERE {where}", params)  # noqa: S608
     return None if row is None else job_from_row(row, cipher)
-
-
-async def select_jobs(
-    db: aiosqlite.Connection, cipher: TokenCipher, clauses: str, params: Params = ()
-) -> list[JobRecord]:
-    """Return the jobs a ``WHERE ...`` (with ORDER BY and LIMIT) picks."""
-    rows = await fetch_all(db, f"SELECT * FROM jobs WHERE {clauses}", params)  # noqa: S608
-    return [job_from_row(row, cipher) for row in rows]
-
-
-async def count_jobs(db: aiosqlite.Connection, where: str, params: Params) -> int:
-    """Return how many jobs match ``where``."""
-    sql = f"SELECT COUNT(*) FROM jobs WHERE {where}"  # noqa: S608
-    row = await fetch_one(db, sql, params)
-    return 0 if row is None else int(row[0])
 
 
 def insert_statement(job: NewJob) -> tuple[str, Params]:

@@ -352,8 +352,14 @@ class SqliteStore(GroupTables):
     async def _find_job(
         self, where: str, params: tuple[object, ...]
     ) -> JobRecord | None:
-        async with self._database.connection() as db:
-            return await job_sql.find_job(db, self._cipher, where, params)
+        return await self._database.load_one(
+            f"SELECT * FROM jobs WHERE {where}",  # noqa: S608
+            params,
+            self._job,
+        )
+
+    def _job(self, row: sqlite3.Row) -> JobRecord:
+        return rows.job_from_row(row, self._cipher)
 
     async def load_job(self, job_id: int) -> JobRecord | None:
         """Return the job with this id, if any."""
@@ -369,8 +375,7 @@ class SqliteStore(GroupTables):
 
     async def load_unfinished_jobs(self) -> list[JobRecord]:
         """Return every job not completed, canceled, failed or expired, by id."""
-        async with self._database.connection() as db:
-            jobs = await job_sql.select_jobs(db, self._cipher, job_sql.UNFINISHED)
+        jobs = await self._select_jobs(job_sql.UNFINISHED)
         # Sorted here: an ORDER BY id would make SQLite walk the whole table.
         return sorted(jobs, key=lambda job: job.id)
 
@@ -378,13 +383,19 @@ class SqliteStore(GroupTables):
         self, identity_id: int, limit: int = 10
     ) -> list[JobRecord]:
         """Return an identity's latest jobs, newest first."""
-        async with self._database.connection() as db:
-            return await job_sql.select_jobs(
-                db,
-                self._cipher,
-                "identity_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
-                (identity_id, limit),
-            )
+        return await self._select_jobs(
+            "identity_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
+            (identity_id, limit),
+        )
+
+    async def _select_jobs(
+        self, clauses: str, params: tuple[object, ...] = ()
+    ) -> list[JobRecord]:
+        return await self._database.load_all(
+            f"SELECT * FROM jobs WHERE {clauses}",  # noqa: S608
+            params,
+            self._job,
+        )
 
     async def load_job_events(self, job_id: int) -> list[JobEvent]:
         """Return a job's state history, oldest first."""
@@ -396,10 +407,12 @@ class SqliteStore(GroupTables):
 
     async def count_active_jobs(self, printer_id: int) -> int:
         """Return how many unfinished jobs target the printer."""
-        async with self._database.connection() as db:
-            return await job_sql.count_jobs(
-                db, f"printer_id = ? AND {job_sql.UNFINISHED}", (printer_id,)
-            )
+        count = await self._database.load_one(
+            f"SELECT COUNT(*) FROM jobs WHERE printer_id = ? AND {job_sql.UNFINISHED}",  # noqa: S608
+            (printer_id,),
+            lambda row: int(row[0]),
+        )
+        return count or 0
 
     # Platform events and OAuth state
 

@@ -1,0 +1,128 @@
+"""Single statements waiting together share one trip, and still act alone."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+import pytest
+
+from storage.connection import Database, connect
+from storage.errors import StoreError
+
+
+async def _open(path: Path) -> Database:
+    database = await connect(path)
+    await database.write("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+    return database
+
+
+def _trips(caplog: pytest.LogCaptureFixture) -> int:
+    # aiosqlite logs one "executing" line per call on its thread.
+    return sum(r.getMessage().startswith("executing") for r in caplog.records)
+
+
+async def test_statements_waiting_together_take_one_trip(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    database = await _open(tmp_path / "notes.db")
+    caplog.set_level(logging.DEBUG, logger="aiosqlite")
+
+    written = await asyncio.gather(
+        *(
+            database.write_returning(
+                "INSERT INTO notes (body) VALUES (?) RETURNING id", (f"note {n}",)
+            )
+            for n in range(50)
+        )
+    )
+    trips = _trips(caplog)
+    count = await database.load_one("SELECT COUNT(*) FROM notes", (), lambda r: r[0])
+    await database.close()
+
+    assert [row["id"] for row in written if row] == list(range(1, 51))
+    assert count == 50
+    assert trips <= 2  # the first statement may go before the others queue
+
+
+async def test_a_failing_statement_fails_only_its_caller(tmp_path: Path) -> None:
+    database = await _open(tmp_path / "notes.db")
+    await database.write("INSERT INTO notes (id, body) VALUES (1, 'first')")
+
+    outcomes = await asyncio.gather(
+        database.write("INSERT INTO notes (id, body) VALUES (2, 'before')"),
+        database.write("INSERT INTO notes (id, body) VALUES (1, 'again')"),
+        database.write("INSERT INTO notes (id, body) VALUES (3, 'after')"),
+        return_exceptions=True,
+    )
+    bodies = await database.load_all(
+        "SELECT body FROM notes ORDER BY id", (), lambda r: str(r[0])
+    )
+    await database.close()
+
+    assert outcomes[0] == 1
+    assert outcomes[2] == 1
+    assert isinstance(outcomes[1], StoreError)
+    assert "UNIQUE" in str(outcomes[1])
+    assert bodies == ["first", "before", "after"]
+
+
+async def test_a_statement_waits_for_a_transaction_in_progress(tmp_path: Path) -> None:
+    database = await _open(tmp_path / "notes.db")
+    order: list[str] = []
+
+    async def transaction() -> None:
+        async with database.transaction() as db:
+            await db.execute("INSERT INTO notes (body) VALUES ('in transaction')")
+            await asyncio.sleep(0.05)
+            order.append("committed")
+
+    async def statement() -> None:
+        await asyncio.sleep(0.01)
+        seen = await database.load_one(
+            "SELECT COUNT(*) FROM notes", (), lambda r: int(r[0])
+        )
+        order.append(f"read {seen}")
+
+    await asyncio.gather(transaction(), statement())
+    await database.close()
+
+    assert order == ["committed", "read 1"]
+
+
+async def test_a_cancelled_caller_s_statement_is_not_run(tmp_path: Path) -> None:
+    database = await _open(tmp_path / "notes.db")
+    held = asyncio.Event()
+    release = asyncio.Event()
+
+    async def holder() -> None:
+        async with database.transaction():
+            held.set()
+            await release.wait()
+
+    holding = asyncio.create_task(holder())
+    await held.wait()
+    dropped = asyncio.create_task(
+        database.write("INSERT INTO notes (body) VALUES ('dropped')")
+    )
+    kept = asyncio.create_task(
+        database.write("INSERT INTO notes (body) VALUES ('kept')")
+    )
+    await asyncio.sleep(0.01)
+    dropped.cancel()
+    release.set()
+    await asyncio.gather(holding, kept)
+    bodies = await database.load_all("SELECT body FROM notes", (), lambda r: r[0])
+    await database.close()
+
+    assert dropped.cancelled()
+    assert bodies == ["kept"]
+
+
+async def test_statements_after_close_are_refused(tmp_path: Path) -> None:
+    database = await _open(tmp_path / "notes.db")
+    await database.close()
+
+    with pytest.raises(StoreError, match="closed"):
+        await database.write("INSERT INTO notes (body) VALUES ('late')")
