@@ -24,6 +24,7 @@ from typing import TypeVar
 import aiosqlite
 
 from storage.errors import StoreError
+from storage.read_cache import ReadCache, table_written
 from storage.statements import StatementQueue, all_rows, first_row, row_count
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,11 @@ class _Turns:
         self._held = False
         self._urgent: deque[asyncio.Future[None]] = deque()
         self._normal: deque[asyncio.Future[None]] = deque()
+
+    @property
+    def held(self) -> bool:
+        """Whether someone has the lock now."""
+        return self._held
 
     async def acquire(self, *, urgent: bool) -> None:
         if not (self._held or self._urgent or self._normal):
@@ -89,6 +95,7 @@ class Database:
         self._lock = _Turns()
         self._closed = False
         self._statements = StatementQueue(db, self._lock, lambda: not self._closed)
+        self._cache = ReadCache()
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -98,8 +105,11 @@ class Database:
         """
         async with self._lock.turn():
             self._check_open()
-            with translate_errors():
-                yield self._db
+            try:
+                with translate_errors():
+                    yield self._db
+            finally:
+                self._cache.written(None)
 
     @asynccontextmanager
     async def transaction(
@@ -114,30 +124,63 @@ class Database:
         """
         async with self._lock.turn(urgent=urgent):
             self._check_open()
-            with translate_errors():
-                try:
-                    await self._db.execute("BEGIN IMMEDIATE")
-                    yield self._db
-                except BaseException:
-                    # Also after a cancelled BEGIN: the worker thread runs requests in
-                    # order, and rollback does nothing outside a transaction.
-                    await self._db.rollback()
-                    raise
-                await self._db.commit()
+            try:
+                with translate_errors():
+                    try:
+                        await self._db.execute("BEGIN IMMEDIATE")
+                        yield self._db
+                    except BaseException:
+                        # Also after a cancelled BEGIN: the worker thread runs
+                        # requests in order, and rollback does nothing outside a
+                        # transaction.
+                        await self._db.rollback()
+                        raise
+                    await self._db.commit()
+            finally:
+                self._cache.written(None)
 
     async def load_one(
-        self, sql: str, params: Params, build: Callable[[sqlite3.Row], T]
+        self,
+        sql: str,
+        params: Params,
+        build: Callable[[sqlite3.Row], T],
+        *,
+        keep: tuple[str, ...] = (),
     ) -> T | None:
-        """Run a query and build a record from its first row, if any."""
-        row = await self._statement(first_row(sql, params))
-        return None if row is None else build(row)
+        """Run a query and build a record from its first row, if any.
+
+        Args:
+            keep: The tables the query reads, to keep the record until one of them
+                is written (see ``read_cache.py``); records kept are shared, so
+                they must be immutable.
+        """
+
+        async def load() -> T | None:
+            row = await self._statement(first_row(sql, params))
+            return None if row is None else build(row)
+
+        if not keep:
+            return await load()
+        return await self._cache.read((sql, params, build), keep, load)
 
     async def load_all(
-        self, sql: str, params: Params, build: Callable[[sqlite3.Row], T]
+        self,
+        sql: str,
+        params: Params,
+        build: Callable[[sqlite3.Row], T],
+        *,
+        keep: tuple[str, ...] = (),
     ) -> list[T]:
-        """Run a query and build a record from each row."""
-        rows = await self._statement(all_rows(sql, params))
-        return [build(row) for row in rows]
+        """Run a query and build a record from each row (``keep`` as for
+        :meth:`load_one`; the list returned is the caller's own)."""
+
+        async def load() -> tuple[T, ...]:
+            rows = await self._statement(all_rows(sql, params))
+            return tuple(build(row) for row in rows)
+
+        if not keep:
+            return list(await load())
+        return list(await self._cache.read((sql, params, build), keep, load))
 
     async def write_returning(self, sql: str, params: Params) -> sqlite3.Row | None:
         """Run one statement on its own and return the first row it returns.
@@ -145,13 +188,19 @@ class Database:
         SQLite makes a single statement atomic, the triggers it fires included,
         so this needs no transaction around it (see ``statements.py``).
         """
-        row: sqlite3.Row | None = await self._statement(first_row(sql, params))
+        try:
+            row: sqlite3.Row | None = await self._statement(first_row(sql, params))
+        finally:
+            self._cache.written(table_written(sql))
         return row
 
     async def write(self, sql: str, params: Params = ()) -> int:
         """Run one statement on its own (atomic by itself, as for
         :meth:`write_returning`); return the rows it touched."""
-        count: int = await self._statement(row_count(sql, params))
+        try:
+            count: int = await self._statement(row_count(sql, params))
+        finally:
+            self._cache.written(table_written(sql))
         return count
 
     async def _statement(self, step: Callable[[sqlite3.Connection], T]) -> T:

@@ -186,15 +186,14 @@ class GroupTables:
         self, printer_id: int, since: datetime
     ) -> dict[int, int]:
         """Pages per requester on a printer since a time (see count_printer_pages)."""
-        async with self._database.connection() as db:
-            rows = await fetch_all(
-                db,
-                f"SELECT j.identity_id AS who, {_PAGES} AS pages"  # noqa: S608
-                " FROM group_requests r JOIN jobs j ON j.id = r.job_id"
-                " WHERE r.printer_id = ? AND r.created_at >= ? GROUP BY j.identity_id",
-                (printer_id, to_db_time(since)),
-            )
-        return {int(row["who"]): int(row["pages"] or 0) for row in rows}
+        usage = await self._database.load_all(
+            f"SELECT j.identity_id AS who, {_PAGES} AS pages"  # noqa: S608
+            " FROM group_requests r JOIN jobs j ON j.id = r.job_id"
+            " WHERE r.printer_id = ? AND r.created_at >= ? GROUP BY j.identity_id",
+            (printer_id, to_db_time(since)),
+            lambda row: (int(row["who"]), int(row["pages"] or 0)),
+        )
+        return dict(usage)
 
     # Invites
 
@@ -286,14 +285,13 @@ class GroupTables:
 
     async def load_linked_identities(self, identity_id: int) -> list[int]:
         """Return every identity of the same person, this one included, by id."""
-        async with self._database.connection() as db:
-            person = await _person_of(db, identity_id)
-            rows = await fetch_all(
-                db,
-                "SELECT identity_id FROM identity_links WHERE person_id = ?",
-                (person,),
-            )
-        return sorted({identity_id, *(int(row["identity_id"]) for row in rows)})
+        linked = await self._database.load_all(
+            "SELECT identity_id FROM identity_links WHERE person_id = COALESCE("
+            "(SELECT person_id FROM identity_links WHERE identity_id = ?1), ?1)",
+            (identity_id,),
+            lambda row: int(row["identity_id"]),
+        )
+        return sorted({identity_id, *linked})
 
 
 async def _person_of(db: aiosqlite.Connection, identity_id: int) -> int:

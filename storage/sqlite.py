@@ -153,6 +153,7 @@ class SqliteStore(GroupTables):
             "SELECT * FROM identities WHERE platform = ? AND user_id = ?",
             (platform, user_id),
             rows.identity_from_row,
+            keep=("identities",),
         )
 
     async def load_identity(self, identity_id: int) -> Identity | None:
@@ -161,6 +162,7 @@ class SqliteStore(GroupTables):
             "SELECT * FROM identities WHERE id = ?",
             (identity_id,),
             rows.identity_from_row,
+            keep=("identities",),
         )
 
     async def save_language(self, identity_id: int, language: str) -> None:
@@ -206,12 +208,16 @@ class SqliteStore(GroupTables):
             "SELECT * FROM printers WHERE owner_id = ? ORDER BY id",
             (owner_id,),
             self._printer,
+            keep=("printers",),
         )
 
     async def load_printer(self, printer_id: int) -> Printer | None:
         """Return the printer with this id, if any."""
         return await self._database.load_one(
-            "SELECT * FROM printers WHERE id = ?", (printer_id,), self._printer
+            "SELECT * FROM printers WHERE id = ?",
+            (printer_id,),
+            self._printer,
+            keep=("printers",),
         )
 
     async def load_default_printer(self, owner_id: int) -> Printer | None:
@@ -220,6 +226,7 @@ class SqliteStore(GroupTables):
             "SELECT * FROM printers WHERE owner_id = ? AND is_default = 1",
             (owner_id,),
             self._printer,
+            keep=("printers",),
         )
 
     async def set_default_printer(self, owner_id: int, printer_id: int) -> None:
@@ -483,9 +490,10 @@ class SqliteStore(GroupTables):
         options = await self._database.load_one(
             "SELECT options FROM defaults WHERE identity_id = ?",
             (identity_id,),
-            lambda row: dict(json.loads(row["options"])),
+            _options_from_row,
+            keep=("defaults",),
         )
-        return {str(key): str(value) for key, value in (options or {}).items()}
+        return dict(options or ())
 
     async def audit(
         self, identity_id: int | None, action: str, detail: str = ""
@@ -621,6 +629,12 @@ class SqliteStore(GroupTables):
     async def integrity_check(self) -> str:
         """Return ``"ok"``, or what SQLite found wrong (pages, foreign keys)."""
         return await self._database.integrity_check()
+
+
+def _options_from_row(row: sqlite3.Row) -> tuple[tuple[str, str], ...]:
+    # A tuple: a kept record is shared between callers.
+    options = dict(json.loads(row["options"]))
+    return tuple((str(key), str(value)) for key, value in options.items())
 
 
 def _check_platform(platform: str) -> None:

@@ -30,6 +30,11 @@ _Outcome = tuple[bool, object]
 class Turns(Protocol):
     """The lock that hands the connection to one user at a time."""
 
+    @property
+    def held(self) -> bool:
+        """Whether someone has the connection now."""
+        ...
+
     async def acquire(self, *, urgent: bool) -> None: ...
 
     def release(self) -> None: ...
@@ -60,11 +65,23 @@ class StatementQueue:
         Raises:
             sqlite3.Error: What the step raised.
         """
+        if self._runner is None and not self._turns.held:
+            return await self._run_alone(step)
         future: asyncio.Future[object] = asyncio.get_running_loop().create_future()
         self._waiting.append((step, future))
         if self._runner is None:
             self._runner = asyncio.create_task(self._run_waiting(), name="store-trips")
         return cast(T, await future)
+
+    async def _run_alone(self, step: Callable[[sqlite3.Connection], T]) -> T:
+        # Nothing to share a trip with: go at once, without a hand-over.
+        await self._turns.acquire(urgent=False)
+        try:
+            if not self._is_open():
+                raise sqlite3.ProgrammingError("store closed")
+            return await on_thread(self._db, step)
+        finally:
+            self._turns.release()
 
     async def _run_waiting(self) -> None:
         try:

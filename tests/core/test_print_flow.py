@@ -52,6 +52,7 @@ async def test_one_status_message_is_edited_through_the_whole_job(
     linked: Runtime, room: ChatRoom, simulator: Simulator, tmp_path: Path
 ) -> None:
     pdf = write_pdf(tmp_path / "a.pdf")
+    await linked.service.preparer.learned()
     # Slow enough that the job shows its way to the printer, step by step.
     simulator.faults.latency(0.4)
 
@@ -61,8 +62,12 @@ async def test_one_status_message_is_edited_through_the_whole_job(
     await room.wait_for_text("Done:")
 
     status = [s for s in room.shown.values() if s.message.event is not None]
+    phases = [m.event.phase for m in room.history if m.event is not None]
     assert len(status) == 1
-    assert status[0].edits >= 3
+    assert phases[0] is Phase.UPLOADING
+    assert Phase.WAITING in phases
+    assert phases[-1] is Phase.COMPLETED
+    assert status[0].edits == len(phases) - 1
 
 
 async def test_a_job_that_reaches_the_printer_at_once_is_answered_by_one_message(
