@@ -6,6 +6,7 @@ import re
 import zipfile
 from enum import StrEnum
 from pathlib import Path
+from typing import BinaryIO
 
 from bot.convert.errors import EmptyFile, UnsupportedFile
 
@@ -115,15 +116,19 @@ def detect_kind(path: Path, *, name_hint: str = "") -> FileKind:
     """
     with path.open("rb") as stream:
         head = stream.read(HEAD_BYTES)
-    if not head:
-        raise EmptyFile("The file is empty")
-
-    kind = _kind_from_magic(head) or _kind_from_container(path, head)
+        if not head:
+            raise EmptyFile("The file is empty")
+        kind = _kind_from_magic(head)
+        # A PDF's end is looked at through the same handle: opening a file
+        # costs more than reading its last bytes.
+        if kind is FileKind.PDF and _is_zip(stream):
+            raise UnsupportedFile(
+                "A PDF header on a zip archive: refusing a polyglot file"
+            )
+    kind = kind or _kind_from_container(path, head)
     if kind is None:
         kind = _kind_from_text(path, name_hint)
-    if kind is not FileKind.PDF or not _is_zip(path):
-        return kind
-    raise UnsupportedFile("A PDF header on a zip archive: refusing a polyglot file")
+    return kind
 
 
 def _kind_from_magic(head: bytes) -> FileKind | None:
@@ -175,10 +180,10 @@ def _kind_from_container(path: Path, head: bytes) -> FileKind | None:
     return None
 
 
-def _is_zip(path: Path) -> bool:
-    """Whether the file ends like a zip archive, wherever it starts."""
+def _is_zip(stream: BinaryIO) -> bool:
+    """Whether the open file ends like a zip archive, wherever it starts."""
     try:
-        return zipfile.is_zipfile(path)
+        return zipfile.is_zipfile(stream)
     except OSError:
         return False
 

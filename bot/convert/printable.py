@@ -24,6 +24,8 @@ logger = logging.getLogger(__name__)
 
 MODES = ("document", "photo")
 KEPT_IN_PHOTO_MODE = {FileKind.JPEG: "jpg", FileKind.PNG: "png"}
+# PDFs up to this size are checked on the event loop, larger ones in a thread.
+INLINE_PDF_BYTES = 128 * 1024
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,8 @@ async def to_printable(
     get_paper(paper)
     if kind in OFFICE_KINDS:
         result = await _from_office(src, work_dir, kind, office)
+    elif _is_small_pdf(src, kind):
+        result = _from_pdf(src, work_dir)
     else:
         result = await asyncio.to_thread(
             _convert_locally, src, work_dir, kind, mode, paper, borderless
@@ -89,6 +93,12 @@ async def to_printable(
         "Prepared %s as %s of %d pages", kind, result.extension, result.page_count
     )
     return result
+
+
+def _is_small_pdf(src: Path, kind: FileKind) -> bool:
+    """Whether ``src`` is a PDF to check on the event loop itself: reading a small
+    one takes less time than the hand-over to a worker thread and back."""
+    return kind is FileKind.PDF and src.stat().st_size <= INLINE_PDF_BYTES
 
 
 def _convert_locally(
