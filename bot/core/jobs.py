@@ -63,6 +63,9 @@ RETRY_MAX = 60.0
 POLL_JITTER = 0.2
 # On a clean stop, a job telling its user the outcome may finish for this long.
 FINISH_GRACE = 5.0
+# A status read of a printing job waits at most this long for the jobs still on
+# their way to Epson (see PrinterQueue.quiet).
+STATUS_READ_YIELD = 2.0
 
 _FINAL_BY_STATUS = {
     JobStatus.COMPLETED: ("completed", Phase.COMPLETED),
@@ -473,6 +476,7 @@ class JobRunner:
         interval = self._poll_interval
         try:
             while job.state == "printing":
+                await self._queue.quiet(STATUS_READ_YIELD)
                 info = await self._epson.fetch_info(job)
                 if info is None:
                     return await self._finish(job, "expired", Phase.EXPIRED)
