@@ -10,6 +10,7 @@ confirmed to Telegram only once the core has handled it.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hmac
 import logging
@@ -355,6 +356,8 @@ class TelegramAdapter:
             if isinstance(command, PrintCommand) and self._files is not None:
                 for attached in command.attachments:
                     self._files.locate_early(attached.ref)
+                # Let those questions go out before the core's first steps.
+                await asyncio.sleep(0)
             await self._run(command)
 
     async def _on_button(self, update_id: int, query: CallbackQuery) -> None:
