@@ -72,8 +72,7 @@ async def one_by_one(
     """
     latencies = []
     done_before = stage.chats.count(user["id"], DONE)
-    for index in range(count):
-        name = f"{prefix}{index:05d}.pdf"
+    for index, name in enumerate(request_names(prefix, count)):
         start = stage.send_file(user, data, name)
         await stage.wait_printed([name])
         latencies.append(stage.print_time(name) - start)
@@ -86,7 +85,7 @@ async def at_once(
     stage: Stage, users: list[UserPayload], data: bytes, *, prefix: str
 ) -> Burst:
     """Send one print from each user at the same moment."""
-    names = [f"{prefix}{index:05d}.pdf" for index in range(len(users))]
+    names = request_names(prefix, len(users))
     starts = [
         stage.send_file(user, data, name)
         for user, name in zip(users, names, strict=True)
@@ -95,6 +94,11 @@ async def at_once(
     ends = [stage.print_time(name) for name in names]
     latencies = [end - start for start, end in zip(starts, ends, strict=True)]
     return Burst(latencies, max(ends) - min(starts), names)
+
+
+def request_names(prefix: str, count: int) -> list[str]:
+    """The file names of ``count`` requests sent with ``prefix``."""
+    return [f"{prefix}{index:05d}.pdf" for index in range(count)]
 
 
 async def wait_done(

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.drivers import at_once, bot_on, floor_on, one_by_one, printed_once, wait_done
+from bench.drivers import (
+    at_once,
+    bot_on,
+    floor_on,
+    one_by_one,
+    printed_once,
+    request_names,
+    wait_done,
+)
 from bench.files import one_page_pdf
 from bench.results import Figure, at_least, at_most, info, median, p95
 from bench.stage import Stage
+from bench.steps import step_figures, step_times
 
 WARMUP = 5
 LATENCY_TARGET = 1.3
@@ -24,6 +33,7 @@ async def latency(root: Path, count: int) -> list[Figure]:
         floor = await one_by_one(
             stage, user, pdf, count, prefix="seq", until_done=False
         )
+        floor_steps = step_times(stage, request_names("seq", count))
     async with Stage(root / "latency-bot") as stage, bot_on(stage):
         user = stage.new_user()
         await stage.link([user])
@@ -31,6 +41,7 @@ async def latency(root: Path, count: int) -> list[Figure]:
         chatprint = await one_by_one(
             stage, user, pdf, count, prefix="seq", until_done=True
         )
+        bot_steps = step_times(stage, request_names("seq", count))
     return [
         at_most(
             "latency.median_ratio",
@@ -47,6 +58,7 @@ async def latency(root: Path, count: int) -> list[Figure]:
             bot_ms=p95(chatprint) * 1000,
             floor_ms=p95(floor) * 1000,
         ),
+        *step_figures(bot_steps, floor_steps),
     ]
 
 

@@ -146,6 +146,8 @@ class Stage:
         self.clock = PrintClock()
         self.chats = ChatWatch(self.telegram)
         self._printed: dict[str, list[PrintRecord]] = {}
+        # When each file's update was queued, by file name.
+        self.sent_at: dict[str, float] = {}
         self._prints_seen = 0
         self._ids = itertools.count(FIRST_USER_ID)
 
@@ -187,6 +189,7 @@ class Stage:
         )
         moment = time.time()
         self.telegram.push_update(update)
+        self.sent_at[name] = moment
         return moment
 
     def send_text(self, user: UserPayload, text: str) -> None:

@@ -13,8 +13,9 @@ import asyncio
 import copy
 import hmac
 import json
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
@@ -57,6 +58,7 @@ class Call:
     method: str
     params: dict[str, Any]
     status: int | None = None
+    received_at: float = field(default_factory=time.time)
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,7 @@ class FakeTelegram:
         self.calls: list[Call] = []
         self.unknown_methods: list[str] = []
         self.downloads: list[str] = []
+        self.download_times: list[float] = []
         self._state = BotState()
         self._api = BotApi(self._state, self.bot)
         self._failures: dict[str, list[_Failure]] = {}
@@ -421,6 +424,7 @@ class FakeTelegram:
         if stored is None or not token_ok:
             return _error(404, "Not Found")
         self.downloads.append(path)
+        self.download_times.append(time.time())
         return web.Response(body=stored.data, content_type="application/octet-stream")
 
     # -- methods ---------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +29,8 @@ class RecordedRequest:
     body_size: int = 0
     content_type: str = ""
     response_content_type: str = ""
+    # When the request arrived (epoch seconds), for timelines.
+    received_at: float = field(default_factory=time.time, repr=False)
 
 
 @dataclass
