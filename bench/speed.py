@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import psutil
+
 from bench.drivers import (
     at_once,
     bot_on,
@@ -65,17 +67,19 @@ async def latency(root: Path, count: int) -> list[Figure]:
 async def throughput(root: Path, count: int) -> list[Figure]:
     """``count`` users print at the same moment: time to drain, slowest request."""
     pdf = one_page_pdf()
-    async with Stage(root / "throughput-floor") as stage, floor_on(stage):
+    async with Stage(root / "throughput-floor") as stage, floor_on(stage) as client:
         warm = stage.new_user()
         await one_by_one(stage, warm, pdf, WARMUP, prefix="warm", until_done=False)
         users = [stage.new_user() for _ in range(count)]
-        floor = await at_once(stage, users, pdf, prefix="burst")
-    async with Stage(root / "throughput-bot") as stage, bot_on(stage):
+        with CpuMeter(client.pid) as floor_cpu:
+            floor = await at_once(stage, users, pdf, prefix="burst")
+    async with Stage(root / "throughput-bot") as stage, bot_on(stage) as bot:
         warm = stage.new_user()
         users = [stage.new_user() for _ in range(count)]
         await stage.link([warm, *users])
         await one_by_one(stage, warm, pdf, WARMUP, prefix="warm", until_done=True)
-        burst = await at_once(stage, users, pdf, prefix="burst")
+        with CpuMeter(bot.pid) as bot_cpu:
+            burst = await at_once(stage, users, pdf, prefix="burst")
         await wait_done(stage, users)
         once = printed_once(stage, burst.names)
     slowest = max(burst.latencies) / median(burst.latencies)
@@ -96,4 +100,30 @@ async def throughput(root: Path, count: int) -> list[Figure]:
             median_ms=median(burst.latencies) * 1000,
         ),
         at_least("throughput.printed_exactly_once", float(once), 1.0, unit="yes"),
+        info(
+            "throughput.cpu_ms_per_print",
+            bot_cpu.seconds * 1000 / count,
+            "ms",
+            floor_ms=floor_cpu.seconds * 1000 / count,
+        ),
     ]
+
+
+class CpuMeter:
+    """The CPU time (user and system) a process spends inside a ``with`` block."""
+
+    def __init__(self, pid: int) -> None:
+        self._process = psutil.Process(pid)
+        self._start = 0.0
+        self.seconds = 0.0
+
+    def __enter__(self) -> CpuMeter:
+        self._start = self._used()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds = self._used() - self._start
+
+    def _used(self) -> float:
+        times = self._process.cpu_times()
+        return float(times.user + times.system)
