@@ -211,13 +211,15 @@ class SqliteStore(GroupTables):
             keep=("printers",),
         )
 
-    async def load_printer(self, printer_id: int) -> Printer | None:
-        """Return the printer with this id, if any."""
+    async def load_printer(
+        self, printer_id: int, *, fresh: bool = False
+    ) -> Printer | None:
+        """Return the printer with this id, if any (``fresh``: see the Store)."""
         return await self._database.load_one(
             "SELECT * FROM printers WHERE id = ?",
             (printer_id,),
             self._printer,
-            keep=("printers",),
+            keep=() if fresh else ("printers",),
         )
 
     async def load_default_printer(self, owner_id: int) -> Printer | None:

@@ -78,8 +78,16 @@ class Store(Protocol):
         """Return the owner's printers in the order they were linked."""
         ...
 
-    async def load_printer(self, printer_id: int) -> Printer | None:
-        """Return the printer with this id, if any."""
+    async def load_printer(
+        self, printer_id: int, *, fresh: bool = False
+    ) -> Printer | None:
+        """Return the printer with this id, if any.
+
+        Args:
+            fresh: Read the database itself, not a copy kept from an earlier
+                read: for the tokens just before a refresh, which another
+                process may have rotated meanwhile.
+        """
         ...
 
     async def load_default_printer(self, owner_id: int) -> Printer | None:

@@ -102,7 +102,10 @@ class TokenKeeper:
     async def _refresh(self, printer_id: int, *, stale: Secret) -> Secret:
         lock = self._locks.setdefault(printer_id, asyncio.Lock())
         async with lock:
-            printer = await self._load(printer_id)
+            # Read afresh: another process sharing the database (a second bot
+            # during a deploy) may have rotated the tokens; refreshing with the
+            # retired refresh token would break the link.
+            printer = await self._load(printer_id, fresh=True)
             current = printer.tokens.access_token
             if current != stale and not self._expiring(printer.tokens):
                 return current  # another task refreshed while this one waited
@@ -143,7 +146,7 @@ class TokenKeeper:
             logger.warning(
                 "Printer %s tokens were replaced by another writer", printer.id
             )
-            return (await self._load(printer.id)).tokens.access_token
+            return (await self._load(printer.id, fresh=True)).tokens.access_token
         logger.info("Printer %s token refreshed", printer.id)
         return saved.tokens.access_token
 
@@ -163,8 +166,8 @@ class TokenKeeper:
             refresh_expires_at=self._clock() + REFRESH_LIFETIME,
         )
 
-    async def _load(self, printer_id: int) -> Printer:
-        printer = await self._store.load_printer(printer_id)
+    async def _load(self, printer_id: int, *, fresh: bool = False) -> Printer:
+        printer = await self._store.load_printer(printer_id, fresh=fresh)
         if printer is None:
             raise PrinterGone(f"printer {printer_id} is gone")
         if printer.state is LinkState.BROKEN:

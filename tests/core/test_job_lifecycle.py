@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,12 @@ from PIL import Image
 
 from bot.config import Config
 from bot.core.commands import ButtonCommand, CancelCommand, PrintCommand
+from bot.core.tokens import TokenKeeper
 from bot.epson.simulator import Simulator, SimulatorSettings
 from bot.runtime import Runtime
+from bot.secret import Secret
+from storage.cipher import TokenCipher
+from storage.sqlite import open_store
 from tests.core.conftest import SECRET_KEY, follow_link, make_config, write_pdf
 from tests.fakes.chat import ChatRoom, attachment
 from tests.fakes.loopback import wait_until
@@ -155,6 +160,40 @@ async def test_concurrent_jobs_after_expiry_refresh_the_token_once(
         if r.path == "/auth/token" and b"refresh_token" in r.body
     ]
     assert len(refreshes) == 1
+
+
+async def test_tokens_rotated_by_another_process_on_the_database_are_used(
+    linked: Runtime,
+    config: Config,
+    room: ChatRoom,
+    simulator: Simulator,
+    tmp_path: Path,
+) -> None:
+    # A first print: this process now knows the printer and its tokens.
+    await linked.service.handle(_print(room, write_pdf(tmp_path / "a.pdf")))
+    await room.wait_for_text("Done:")
+    identity = await linked.store.find_identity("console", "alice")
+    assert identity is not None
+    [printer] = await linked.store.load_printers(identity.id)
+    # Another process on the same database (a second bot during a deploy)
+    # refreshes the tokens: Epson retires the old access and refresh tokens.
+    simulator.expire_device_tokens()
+    cipher = TokenCipher(Secret(SECRET_KEY))
+    async with await open_store(config.storage.database, cipher) as other:
+        later = TokenKeeper(
+            other, linked.client, clock=lambda: datetime.now(UTC) + timedelta(days=1)
+        )
+        await later.token_for(printer.id)
+
+    await linked.service.handle(_print(room, write_pdf(tmp_path / "b.pdf")))
+    await room.wait_for(lambda: sum("Done:" in t for t in room.texts()) == 2)
+
+    refreshes = [
+        r
+        for r in simulator.requests
+        if r.path == "/auth/token" and b"refresh_token" in r.body
+    ]
+    assert [r.status for r in refreshes] == [200]
 
 
 async def test_revoked_link_marks_printer_broken_and_tells_user(
