@@ -94,8 +94,10 @@ class Database:
         self._db = db
         self._lock = _Turns()
         self._closed = False
-        self._statements = StatementQueue(db, self._lock, lambda: not self._closed)
         self._cache = ReadCache()
+        self._statements = StatementQueue(
+            db, self._lock, lambda: not self._closed, lambda: self._cache.written(None)
+        )
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[aiosqlite.Connection]:

@@ -6,8 +6,10 @@ each read a trip to the database thread and, for a printer, a decryption. Those
 records are kept here by query. Every write says which table it changed, and an
 entry is used only while none of the tables it was read from has changed since.
 
-This process is the only writer of its database, so its own writes are all that
-can make an entry stale.
+Another process writing the same database (a second bot during a deploy) is
+noticed at this process's next trip to the database, through SQLite's
+``data_version`` (see ``statements.py``), and everything kept is dropped; a
+printer's tokens are read afresh before they are refreshed.
 """
 
 from __future__ import annotations

@@ -8,7 +8,9 @@ and whenever the connection is free every queued statement goes in one trip.
 
 Each still runs in its own implicit transaction, in arrival order, exactly as if
 it had gone alone: its caller resumes only after it committed, and a statement
-that fails fails only its own caller.
+that fails fails only its own caller. Each trip also reads SQLite's
+``data_version``, which moves when another connection (another process) has
+committed, so that records kept from earlier reads can be dropped.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ Step = Callable[[sqlite3.Connection], object]
 Params = tuple[object, ...]
 # What a step left behind: its result, or the error it raised.
 _Outcome = tuple[bool, object]
+# The outcomes of one trip, and the database's data_version after it (if read).
+_Trip = tuple[list[_Outcome], int | None]
 
 
 class Turns(Protocol):
@@ -48,14 +52,22 @@ class StatementQueue:
         turns: Taken for each trip, so that no trip runs inside someone's
             transaction.
         is_open: Whether the connection may still be used.
+        others_wrote: Called when a trip finds that another connection has
+            committed since the trip before.
     """
 
     def __init__(
-        self, db: aiosqlite.Connection, turns: Turns, is_open: Callable[[], bool]
+        self,
+        db: aiosqlite.Connection,
+        turns: Turns,
+        is_open: Callable[[], bool],
+        others_wrote: Callable[[], None],
     ) -> None:
         self._db = db
         self._turns = turns
         self._is_open = is_open
+        self._others_wrote = others_wrote
+        self._data_version: int | None = None
         self._waiting: list[tuple[Step, asyncio.Future[object]]] = []
         self._runner: asyncio.Task[None] | None = None
 
@@ -79,9 +91,13 @@ class StatementQueue:
         try:
             if not self._is_open():
                 raise sqlite3.ProgrammingError("store closed")
-            return await on_thread(self._db, step)
+            trip = await on_thread(self._db, lambda c: _run_all(c, [step]))
         finally:
             self._turns.release()
+        [(ok, value)] = self._outcomes(trip)
+        if not ok:
+            raise cast(BaseException, value)
+        return cast(T, value)
 
     async def _run_waiting(self) -> None:
         try:
@@ -107,14 +123,14 @@ class StatementQueue:
                 return
             try:
                 steps = [s for s, _ in batch]
-                outcomes = await on_thread(self._db, lambda c: _run_all(c, steps))
+                trip = await on_thread(self._db, lambda c: _run_all(c, steps))
             except BaseException:
                 for _, future in batch:
                     future.cancel()
                 raise
         finally:
             self._turns.release()
-        for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+        for (_, future), (ok, value) in zip(batch, self._outcomes(trip), strict=True):
             if future.done():
                 continue  # its caller was cancelled meanwhile
             if ok:
@@ -122,15 +138,27 @@ class StatementQueue:
             else:
                 future.set_exception(cast(BaseException, value))
 
+    def _outcomes(self, trip: _Trip) -> list[_Outcome]:
+        outcomes, version = trip
+        if version is not None:
+            if self._data_version is not None and version != self._data_version:
+                self._others_wrote()
+            self._data_version = version
+        return outcomes
 
-def _run_all(conn: sqlite3.Connection, steps: Sequence[Step]) -> list[_Outcome]:
+
+def _run_all(conn: sqlite3.Connection, steps: Sequence[Step]) -> _Trip:
     outcomes: list[_Outcome] = []
     for step in steps:
         try:
             outcomes.append((True, step(conn)))
         except sqlite3.Error as exc:
             outcomes.append((False, exc))
-    return outcomes
+    try:
+        version = int(conn.execute("PRAGMA data_version").fetchone()[0])
+    except sqlite3.Error:
+        version = None
+    return outcomes, version
 
 
 async def on_thread(

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import pytest
 
+from storage.cipher import TokenCipher
 from storage.read_cache import ReadCache, table_written
 from storage.records import Identity, Printer
-from storage.sqlite import SqliteStore
+from storage.sqlite import SqliteStore, open_store
 from tests.storage.samples import make_tokens
 
 
@@ -70,6 +72,26 @@ async def test_nothing_kept_outlives_a_deletion(
 
     assert await store.load_printer(printer.id) is None
     assert await store.load_identity(identity.id) is None
+
+
+async def test_a_write_by_another_process_is_seen_after_the_next_trip(
+    store: SqliteStore,
+    identity: Identity,
+    printer: Printer,
+    db_path: Path,
+    cipher: TokenCipher,
+) -> None:
+    await store.load_printer(printer.id)
+    async with await open_store(db_path, cipher) as other_process:
+        await other_process.rename_printer(identity.id, printer.id, "Hall")
+
+    await store.load_recent_jobs(identity.id)  # any trip to the database
+    seen = await store.load_printer(printer.id)
+    fresh = await store.load_printer(printer.id, fresh=True)
+
+    assert seen is not None
+    assert seen.name == "Hall"
+    assert fresh == seen
 
 
 async def test_defaults_handed_out_are_the_caller_s_own(
