@@ -124,6 +124,11 @@ class StatementQueue:
             try:
                 steps = [s for s, _ in batch]
                 trip = await on_thread(self._db, lambda c: _run_all(c, steps))
+            except Exception as exc:  # the trip itself failed: each caller hears
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                return
             except BaseException:
                 for _, future in batch:
                     future.cancel()
