@@ -3,9 +3,11 @@
 One connection serves the whole process, so a lock lets one operation at a time
 use it: without the lock two coroutines would share one transaction. Operations
 take turns in arrival order, except urgent ones (saving a rotated Epson token),
-which go before everything still waiting. Between processes, ``BEGIN IMMEDIATE``
-and the busy timeout serialise writers instead. Every :mod:`sqlite3` error leaves
-this module as a ``StoreError``.
+which go before everything still waiting. Single statements waiting together
+take their turn as one trip (``statements.py``), and reads that name their tables
+are served from kept records while those tables are unchanged (``read_cache.py``).
+Between processes, ``BEGIN IMMEDIATE`` and the busy timeout serialise writers
+instead. Every :mod:`sqlite3` error leaves this module as a ``StoreError``.
 """
 
 from __future__ import annotations
