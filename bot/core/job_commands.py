@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from bot.core.chat import OutgoingMessage
@@ -77,9 +78,18 @@ async def find_job(
 def job_line(request: Request, job: JobRecord) -> str:
     """One line about ``job`` for lists and status replies."""
     return request.text(
-        f"jobs.state.{job.state}",
+        f"jobs.state.{_shown_state(job)}",
         job=job.id,
         file=job.file_name,
         pages=job.total_pages or job.pages,
         status=job.epson_status or "",
     )
+
+
+def _shown_state(job: JobRecord) -> str:
+    # A scheduled print is watched from shortly before its time (see
+    # schedule_watch.py); until that time comes it is still only scheduled.
+    due = job.scheduled_for
+    if job.state == "printing" and due is not None and due > datetime.now(UTC):
+        return "scheduled"
+    return job.state

@@ -14,7 +14,12 @@ from pathlib import Path
 import pytest
 
 from bot.config import Config
-from bot.core.commands import CancelCommand, PrintCommand, ReprintCommand
+from bot.core.commands import (
+    CancelCommand,
+    JobsCommand,
+    PrintCommand,
+    ReprintCommand,
+)
 from bot.epson.simulator import Simulator
 from bot.runtime import Runtime
 from storage.records import JobRecord
@@ -97,6 +102,21 @@ async def test_schedule_not_yet_due_is_left_alone(
     assert job.epson_job_id is not None
     reads = [r for r in simulator.requests if r.path.endswith(job.epson_job_id)]
     assert [r.method for r in reads] == []
+
+
+async def test_a_schedule_watched_before_its_time_is_listed_as_scheduled(
+    linked: Runtime, room: ChatRoom, tmp_path: Path
+) -> None:
+    job = await _schedule(linked, room, tmp_path)
+    # Handed to the status watch as if its time were a few seconds away.
+    await linked.service.runner.schedules.sweep(FUTURE)
+    watched = await linked.store.load_job(job.id)
+
+    [listing] = await linked.service.handle(JobsCommand(room.origin()))
+
+    assert watched is not None
+    assert watched.state == "printing"
+    assert f"#{job.id} later.pdf: scheduled" in listing.text
 
 
 @pytest.mark.parametrize("due_before_restart", [False, True])
