@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 
 from storage.connection import Database, connect
+from tests.storage.holding import connection_held
 
 
 async def _note(database: Database, order: list[str], name: str, **how: bool) -> None:
@@ -23,25 +24,14 @@ async def _open(path: Path) -> Database:
 async def _queue_behind_a_holder(
     database: Database, order: list[str], names: list[tuple[str, bool]]
 ) -> None:
-    held = asyncio.Event()
-    release = asyncio.Event()
-
-    async def holder() -> None:
-        async with database.transaction():
-            held.set()
-            await release.wait()
-        order.append("holder")
-
-    first = asyncio.create_task(holder())
-    await held.wait()
-    waiting = [
-        asyncio.create_task(_note(database, order, name, urgent=urgent))
-        for name, urgent in names
-    ]
-    for _ in range(5):
-        await asyncio.sleep(0)  # let each queue up behind the holder
-    release.set()
-    await asyncio.gather(first, *waiting)
+    async with connection_held(database, after=lambda: order.append("holder")):
+        waiting = [
+            asyncio.create_task(_note(database, order, name, urgent=urgent))
+            for name, urgent in names
+        ]
+        for _ in range(5):
+            await asyncio.sleep(0)  # let each queue up behind the holder
+    await asyncio.gather(*waiting)
 
 
 async def test_urgent_write_goes_before_operations_already_waiting(
@@ -63,22 +53,13 @@ async def test_a_cancelled_waiter_does_not_keep_the_connection(
 ) -> None:
     database = await _open(tmp_path / "turns.db")
     order: list[str] = []
-    held = asyncio.Event()
-    release = asyncio.Event()
 
-    async def holder() -> None:
-        async with database.transaction():
-            held.set()
-            await release.wait()
-
-    first = asyncio.create_task(holder())
-    await held.wait()
-    gone = asyncio.create_task(_note(database, order, "gone", urgent=True))
-    later = asyncio.create_task(_note(database, order, "later"))
-    await asyncio.sleep(0)
-    gone.cancel()
-    release.set()
-    await asyncio.wait_for(asyncio.gather(first, later), timeout=2)
+    async with connection_held(database):
+        gone = asyncio.create_task(_note(database, order, "gone", urgent=True))
+        later = asyncio.create_task(_note(database, order, "later"))
+        await asyncio.sleep(0)
+        gone.cancel()
+    await asyncio.wait_for(later, timeout=2)
     await database.close()
 
     assert order == ["later"]

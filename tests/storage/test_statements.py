@@ -10,6 +10,7 @@ import pytest
 
 from storage.connection import Database, connect
 from storage.errors import StoreError
+from tests.storage.holding import connection_held
 
 
 async def _open(path: Path) -> Database:
@@ -93,26 +94,17 @@ async def test_a_statement_waits_for_a_transaction_in_progress(tmp_path: Path) -
 
 async def test_a_cancelled_caller_s_statement_is_not_run(tmp_path: Path) -> None:
     database = await _open(tmp_path / "notes.db")
-    held = asyncio.Event()
-    release = asyncio.Event()
 
-    async def holder() -> None:
-        async with database.transaction():
-            held.set()
-            await release.wait()
-
-    holding = asyncio.create_task(holder())
-    await held.wait()
-    dropped = asyncio.create_task(
-        database.write("INSERT INTO notes (body) VALUES ('dropped')")
-    )
-    kept = asyncio.create_task(
-        database.write("INSERT INTO notes (body) VALUES ('kept')")
-    )
-    await asyncio.sleep(0.01)
-    dropped.cancel()
-    release.set()
-    await asyncio.gather(holding, kept)
+    async with connection_held(database):
+        dropped = asyncio.create_task(
+            database.write("INSERT INTO notes (body) VALUES ('dropped')")
+        )
+        kept = asyncio.create_task(
+            database.write("INSERT INTO notes (body) VALUES ('kept')")
+        )
+        await asyncio.sleep(0.01)
+        dropped.cancel()
+    await kept
     bodies = await database.load_all("SELECT body FROM notes", (), lambda r: r[0])
     await database.close()
 
