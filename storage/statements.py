@@ -1,4 +1,5 @@
-"""Single statements that wait together go to the database thread together.
+"""Single statements that wait together go to the database thread together, and
+commit together.
 
 Every trip to aiosqlite's thread costs a hand-over to that thread and a wake-up of
 the event loop on the way back: about 0.13 ms here, several times the statement
@@ -6,11 +7,16 @@ itself. With hundreds of jobs recording their steps at once, those trips, taken
 one at a time, were what the jobs waited for. So each single statement is queued,
 and whenever the connection is free every queued statement goes in one trip.
 
-Each still runs in its own implicit transaction, in arrival order, exactly as if
-it had gone alone: its caller resumes only after it committed, and a statement
-that fails fails only its own caller. Each trip also reads SQLite's
-``data_version``, which moves when another connection (another process) has
-committed, so that records kept from earlier reads can be dropped.
+A commit is the other cost: each one appends the pages it changed to the WAL, so
+a job's state change on its own took about 75 us, against about 23 us inside a
+transaction shared with others (measured with the jobs table, its indexes and
+history triggers). A trip of several statements therefore runs them in one
+transaction, each inside its own savepoint: a statement that fails is undone
+alone and fails only its own caller, the others commit together, and no caller
+resumes before that commit. A trip that cannot commit fails every caller in it.
+Each trip also reads SQLite's ``data_version``, which moves when another
+connection (another process) has committed, so that records kept from earlier
+reads can be dropped.
 """
 
 from __future__ import annotations
@@ -45,7 +51,8 @@ class Turns(Protocol):
 
 
 class StatementQueue:
-    """Runs queued statements on one connection, all waiting ones per trip.
+    """Runs queued statements on one connection, all waiting ones per trip and
+    per commit.
 
     Args:
         db: The connection, in autocommit mode.
@@ -153,17 +160,53 @@ class StatementQueue:
 
 
 def _run_all(conn: sqlite3.Connection, steps: Sequence[Step]) -> _Trip:
-    outcomes: list[_Outcome] = []
-    for step in steps:
-        try:
-            outcomes.append((True, step(conn)))
-        except sqlite3.Error as exc:
-            outcomes.append((False, exc))
+    if len(steps) == 1:
+        outcomes = [_outcome(conn, steps[0])]  # its own implicit transaction
+    else:
+        outcomes = _run_together(conn, steps)
     try:
         version = int(conn.execute("PRAGMA data_version").fetchone()[0])
     except sqlite3.Error:
         version = None
     return outcomes, version
+
+
+def _run_together(conn: sqlite3.Connection, steps: Sequence[Step]) -> list[_Outcome]:
+    """Run ``steps`` in one transaction, each undone alone if it fails.
+
+    Raises:
+        sqlite3.Error: The transaction could not commit, or SQLite ended it
+            early (a full disk, an I/O error): nothing of the trip is kept.
+    """
+    conn.execute("BEGIN")
+    try:
+        outcomes = [_in_savepoint(conn, step) for step in steps]
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return outcomes
+
+
+def _in_savepoint(conn: sqlite3.Connection, step: Step) -> _Outcome:
+    conn.execute("SAVEPOINT statement")
+    ok, value = outcome = _outcome(conn, step)
+    if not ok:
+        if not conn.in_transaction:
+            # SQLite rolled the whole transaction back (it does so on some
+            # errors): the statements before this one are undone too.
+            raise cast(sqlite3.Error, value)
+        conn.execute("ROLLBACK TO statement")
+    conn.execute("RELEASE statement")
+    return outcome
+
+
+def _outcome(conn: sqlite3.Connection, step: Step) -> _Outcome:
+    try:
+        return True, step(conn)
+    except sqlite3.Error as exc:
+        return False, exc
 
 
 async def on_thread(

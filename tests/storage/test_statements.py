@@ -118,3 +118,60 @@ async def test_statements_after_close_are_refused(tmp_path: Path) -> None:
 
     with pytest.raises(StoreError, match="closed"):
         await database.write("INSERT INTO notes (body) VALUES ('late')")
+
+
+async def test_statements_sharing_a_trip_commit_together_but_fail_alone(
+    tmp_path: Path,
+) -> None:
+    database = await _open(tmp_path / "notes.db")
+    await database.write("INSERT INTO notes (id, body) VALUES (1, 'first')")
+
+    async with connection_held(database):
+        queued = [
+            asyncio.create_task(database.write(sql))
+            for sql in (
+                "INSERT INTO notes (id, body) VALUES (2, 'second')",
+                "INSERT INTO notes (id, body) VALUES (1, 'clash')",
+                "UPDATE notes SET body = 'second, edited' WHERE id = 2",
+            )
+        ]
+        seen = asyncio.create_task(
+            database.load_all("SELECT body FROM notes ORDER BY id", (), lambda r: r[0])
+        )
+        await asyncio.sleep(0.01)
+    outcomes = await asyncio.gather(*queued, return_exceptions=True)
+    in_trip = await seen
+    await database.close()
+
+    assert outcomes[0] == 1
+    assert isinstance(outcomes[1], StoreError)
+    assert outcomes[2] == 1
+    assert in_trip == ["first", "second, edited"]
+
+
+async def test_a_trip_that_cannot_commit_fails_every_caller_and_keeps_nothing(
+    tmp_path: Path,
+) -> None:
+    database = await _open(tmp_path / "notes.db")
+    # A deferred foreign key is checked only at COMMIT.
+    await database.write(
+        "CREATE TABLE tags (note_id INTEGER REFERENCES notes (id)"
+        " DEFERRABLE INITIALLY DEFERRED)"
+    )
+
+    async with connection_held(database):
+        queued = [
+            asyncio.create_task(database.write(sql))
+            for sql in (
+                "INSERT INTO notes (id, body) VALUES (7, 'fine on its own')",
+                "INSERT INTO tags (note_id) VALUES (99)",
+            )
+        ]
+        await asyncio.sleep(0.01)
+    outcomes = await asyncio.gather(*queued, return_exceptions=True)
+    kept = await database.load_one("SELECT COUNT(*) FROM notes", (), lambda r: r[0])
+    await database.close()
+
+    assert all(isinstance(o, StoreError) for o in outcomes)
+    assert "FOREIGN KEY" in str(outcomes[0])
+    assert kept == 0
