@@ -31,7 +31,7 @@ from telegram.ext import (
 from adapters.telegram_albums import AlbumCollector
 from adapters.telegram_delivery import TelegramOutbox, message_ref
 from adapters.telegram_files import TelegramFiles
-from adapters.telegram_http import AiohttpRequest
+from adapters.telegram_http import AiohttpRequest, UpdatesRequest
 from adapters.telegram_intake import (
     PLATFORM,
     Intake,
@@ -121,6 +121,7 @@ class TelegramAdapter:
         self._session: aiohttp.ClientSession | None = None
         self._outbox: TelegramOutbox | None = None
         self._files: TelegramFiles | None = None
+        self._updates_request = UpdatesRequest()
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -210,6 +211,7 @@ class TelegramAdapter:
         return self._config.token.reveal()
 
     def _build_application(self, token: str) -> _App:
+        self._updates_request = UpdatesRequest()
         builder = (
             ApplicationBuilder()
             .token(token)
@@ -221,7 +223,7 @@ class TelegramAdapter:
                 AIORateLimiter(overall_max_rate=0, max_retries=RATE_LIMIT_RETRIES)
             )
             .request(AiohttpRequest())
-            .get_updates_request(AiohttpRequest(connections=1))
+            .get_updates_request(self._updates_request)
             # Its Updater confirms updates as it fetches them: see telegram_polling.
             .updater(None)
         )
@@ -246,6 +248,7 @@ class TelegramAdapter:
             await app.bot.delete_webhook()
             self._poller = UpdatePoller(
                 app.bot,
+                self._updates_request,
                 self._on_update,
                 self._albums.held,
                 timeout=POLL_TIMEOUT,

@@ -21,6 +21,8 @@ from typing import Any
 from telegram import Bot, Update
 from telegram.error import RetryAfter, TelegramError
 
+from adapters.telegram_http import UpdatesRequest
+
 logger = logging.getLogger(__name__)
 
 BACKOFF_FIRST = 0.5
@@ -40,6 +42,8 @@ class UpdatePoller:
 
     Args:
         bot: The bot that fetches the updates.
+        answers: The backend ``bot`` fetches updates through; told which
+            updates are in hand so that they are not parsed again.
         process: Handles one update; the update counts as handled once it returns.
         held: The ids of handled updates that must stay unconfirmed for now.
         timeout: Seconds each long poll may wait for an update.
@@ -49,6 +53,7 @@ class UpdatePoller:
     def __init__(
         self,
         bot: Bot,
+        answers: UpdatesRequest,
         process: Process,
         held: Held,
         *,
@@ -56,6 +61,7 @@ class UpdatePoller:
         allowed_updates: Sequence[str],
     ) -> None:
         self._bot = bot
+        self._answers = answers
         self._process = process
         self._held = held
         self._timeout = timeout
@@ -117,6 +123,7 @@ class UpdatePoller:
             await self._wait_for_progress()
         self._progress.clear()
         busy = self._busy()
+        self._answers.had_through = self._newest
         updates = await self._bot.get_updates(
             offset=self.offset,
             timeout=0 if busy else self._timeout,
