@@ -115,7 +115,11 @@ def _convert_locally(
 
 
 def _from_pdf(src: Path, work_dir: Path) -> Printable:
-    """Keep a readable PDF; an owner-locked one is saved unlocked."""
+    """Keep a readable PDF, counted without pypdf when it is plainly written; an
+    owner-locked one is saved unlocked."""
+    pages = pdf.count_plain_pages(src)
+    if pages is not None:
+        return Printable(src, "pdf", pages, FileKind.PDF)
     with pdf.reading_pdf(src) as reader:
         path = pdf.write_unlocked(reader, work_dir) if reader.is_encrypted else src
         return Printable(path, "pdf", len(reader.pages), FileKind.PDF)

@@ -14,6 +14,7 @@ import pytest_asyncio
 from pypdf import PdfReader
 
 from bot.convert import (
+    MAX_PDF_PAGES,
     ConversionFailed,
     FileKind,
     OfficeConverter,
@@ -21,6 +22,7 @@ from bot.convert import (
     detect_kind,
     to_printable,
 )
+from bot.convert.pdf_structure import quick_page_count
 from tests.convert.conftest import (
     build_docx,
     build_odp,
@@ -69,6 +71,18 @@ async def test_docx_becomes_a_pdf_with_its_pages(
     )
     assert "Dear printer" in _text_of(result.path)
     assert listing(work) == [result.path]
+
+
+@MODULE
+async def test_converted_pdf_is_counted_without_pypdf(
+    warm_office: OfficeConverter, inbox: Path, work: Path
+) -> None:
+    src = build_docx(inbox / "long.docx", ["Page one"], page_breaks=2)
+
+    path = await warm_office.convert(src, work, FileKind.DOCX)
+
+    count = quick_page_count(path, max_pages=MAX_PDF_PAGES)
+    assert count == len(PdfReader(path).pages) == 3
 
 
 @MODULE
