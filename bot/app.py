@@ -10,6 +10,7 @@ from contextlib import AsyncExitStack
 
 from aiohttp import web
 
+from bot import collector
 from bot.config import Config
 from bot.errors import ConfigError
 from bot.logs import SECRET_FILTER
@@ -31,6 +32,7 @@ async def run_bot(config: Config) -> int:
     async with Runtime(config) as runtime, AsyncExitStack() as adapters:
         routes = await _start_adapters(runtime, adapters)
         await runtime.serve(routes)
+        collector.settle()
         logger.info("chatprint is running; press Ctrl-C to stop")
         await _wait_for_stop()
         logger.info("chatprint is stopping")
