@@ -3,11 +3,15 @@
 One connection serves the whole process, so a lock lets one operation at a time
 use it: without the lock two coroutines would share one transaction. Operations
 take turns in arrival order, except urgent ones (saving a rotated Epson token),
-which go before everything still waiting. Single statements waiting together
-take their turn as one trip (``statements.py``), and reads that name their tables
-are served from kept records while those tables are unchanged (``read_cache.py``).
-Between processes, ``BEGIN IMMEDIATE`` and the busy timeout serialise writers
-instead. Every :mod:`sqlite3` error leaves this module as a ``StoreError``.
+which go before everything still waiting. Single statements run on the event
+loop, those waiting together in one commit (``statements.py``), and reads that
+name their tables are served from kept records while those tables are unchanged
+(``read_cache.py``). Transactions, and everything else that may wait, run on
+aiosqlite's thread. Between processes, ``BEGIN IMMEDIATE`` and the busy timeout
+of the thread's work serialise writers instead. SQLite's own checkpoints, which
+wait for the disk, are turned off: the WAL is copied into the database file on
+the thread, in the background, after every ``CHECKPOINT_EVERY`` commits. Every
+:mod:`sqlite3` error leaves this module as a ``StoreError``.
 """
 
 from __future__ import annotations
@@ -27,11 +31,19 @@ import aiosqlite
 
 from storage.errors import StoreError
 from storage.read_cache import ReadCache, table_written
-from storage.statements import StatementQueue, all_rows, first_row, row_count
+from storage.statements import (
+    StatementQueue,
+    all_rows,
+    first_row,
+    on_thread,
+    row_count,
+)
 
 logger = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
+# Commits between two checkpoints; a commit adds a few pages to the WAL.
+CHECKPOINT_EVERY = 250
 _WAL_RETRY_DELAY = 0.02
 Params = tuple[object, ...]
 T = TypeVar("T")
@@ -49,6 +61,13 @@ class _Turns:
     def held(self) -> bool:
         """Whether someone has the lock now."""
         return self._held
+
+    def try_acquire(self) -> bool:
+        """Take the lock at once if it is free; False when it is not."""
+        if self._held or self._urgent or self._normal:
+            return False
+        self._held = True
+        return True
 
     async def acquire(self, *, urgent: bool) -> None:
         if not (self._held or self._urgent or self._normal):
@@ -98,20 +117,30 @@ class Database:
         self._closed = False
         self._cache = ReadCache()
         self._statements = StatementQueue(
-            db, self._lock, lambda: not self._closed, lambda: self._cache.written(None)
+            db,
+            self._lock,
+            lambda: not self._closed,
+            lambda: self._cache.written(None),
+            self._committed,
         )
+        self._commits = 0
+        self._checkpointing: asyncio.Task[None] | None = None
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Hold the connection outside any transaction.
+        """Hold the connection outside any transaction, with the busy timeout.
 
         For reads, and for steps that run their own transactions (migrations).
         """
         async with self._lock.turn():
             self._check_open()
             try:
-                with translate_errors():
-                    yield self._db
+                with translate_errors(), self._on_thread_for_a_while():
+                    await self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                    try:
+                        yield self._db
+                    finally:
+                        await self._db.execute("PRAGMA busy_timeout = 0")
             finally:
                 self._cache.written(None)
 
@@ -129,19 +158,48 @@ class Database:
         async with self._lock.turn(urgent=urgent):
             self._check_open()
             try:
-                with translate_errors():
+                with translate_errors(), self._on_thread_for_a_while():
                     try:
-                        await self._db.execute("BEGIN IMMEDIATE")
+                        await on_thread(self._db, _begin_patiently)
                         yield self._db
                     except BaseException:
                         # Also after a cancelled BEGIN: the worker thread runs
                         # requests in order, and rollback does nothing outside a
                         # transaction.
-                        await self._db.rollback()
+                        await on_thread(self._db, _end_transaction("ROLLBACK"))
                         raise
-                    await self._db.commit()
+                    await on_thread(self._db, _end_transaction("COMMIT"))
+                    self._committed()
             finally:
                 self._cache.written(None)
+
+    @contextmanager
+    def _on_thread_for_a_while(self) -> Iterator[None]:
+        """Note thread work cut short: it may still run, before the next trip."""
+        try:
+            yield
+        except BaseException:
+            self._statements.thread_unsettled = True
+            raise
+
+    def _committed(self) -> None:
+        self._commits += 1
+        if self._commits >= CHECKPOINT_EVERY and self._checkpointing is None:
+            self._commits = 0
+            self._checkpointing = asyncio.create_task(
+                self._checkpoint_in_background(), name="store-checkpoint"
+            )
+
+    async def _checkpoint_in_background(self) -> None:
+        try:
+            async with self._lock.turn():
+                if not self._closed:
+                    with translate_errors(), self._on_thread_for_a_while():
+                        await on_thread(self._db, _checkpoint_passively)
+        except StoreError as exc:
+            logger.warning("Checkpoint of the WAL failed: %s", exc)
+        finally:
+            self._checkpointing = None
 
     async def load_one(
         self,
@@ -233,6 +291,8 @@ class Database:
 
     async def close(self) -> bool:
         """Close the connection; return False if it was already closed."""
+        if self._checkpointing is not None:
+            await asyncio.gather(self._checkpointing, return_exceptions=True)
         async with self._lock.turn():
             if self._closed:
                 return False
@@ -249,7 +309,10 @@ async def connect(path: Path) -> Database:
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     with translate_errors():
-        db = await aiosqlite.connect(path, isolation_level=None)
+        # Statements also run on the event loop's thread (see statements.py).
+        db = await aiosqlite.connect(
+            path, isolation_level=None, check_same_thread=False
+        )
     try:
         with translate_errors():
             await _configure(db)
@@ -267,6 +330,45 @@ async def _configure(db: aiosqlite.Connection) -> None:
     await db.execute("PRAGMA foreign_keys = ON")
     # Deleted rows (forgotten users, old tokens) are zeroed, not left in free pages.
     await db.execute("PRAGMA secure_delete = ON")
+    # Checkpoints go to the thread (Database._committed); statements on the event
+    # loop wait for no other connection (statements.py).
+    await db.execute("PRAGMA wal_autocheckpoint = 0")
+    await db.execute("PRAGMA busy_timeout = 0")
+
+
+def _begin_patiently(conn: sqlite3.Connection) -> None:
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except BaseException:
+        conn.execute("PRAGMA busy_timeout = 0")
+        raise
+
+
+def _end_transaction(verb: str) -> Callable[[sqlite3.Connection], None]:
+    """``COMMIT`` or ``ROLLBACK``; a commit that fails (a deferred constraint)
+    rolls back, so that the connection is never left inside a transaction."""
+
+    def end(conn: sqlite3.Connection) -> None:
+        try:
+            if conn.in_transaction:
+                conn.execute(verb)
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        finally:
+            conn.execute("PRAGMA busy_timeout = 0")
+
+    return end
+
+
+def _checkpoint_passively(conn: sqlite3.Connection) -> None:
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    try:
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+    finally:
+        conn.execute("PRAGMA busy_timeout = 0")
 
 
 async def _enable_wal(db: aiosqlite.Connection) -> None:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from pathlib import Path
 
 import pytest
 
-from storage.connection import Database, connect
+from storage.connection import CHECKPOINT_EVERY, Database, connect
 from storage.errors import StoreError
+from storage.statements import INLINE_MAX
+from tests.fakes.loopback import wait_until
 from tests.storage.holding import connection_held
 
 
@@ -24,27 +27,46 @@ def _trips(caplog: pytest.LogCaptureFixture) -> int:
     return sum(r.getMessage().startswith("executing") for r in caplog.records)
 
 
-async def test_statements_waiting_together_take_one_trip(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    database = await _open(tmp_path / "notes.db")
-    caplog.set_level(logging.DEBUG, logger="aiosqlite")
-
+async def _insert_together(database: Database, count: int) -> list[int]:
     written = await asyncio.gather(
         *(
             database.write_returning(
                 "INSERT INTO notes (body) VALUES (?) RETURNING id", (f"note {n}",)
             )
-            for n in range(50)
+            for n in range(count)
         )
     )
+    return [row["id"] for row in written if row]
+
+
+async def test_a_few_statements_run_without_a_trip_to_the_database_thread(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    database = await _open(tmp_path / "notes.db")
+    caplog.set_level(logging.DEBUG, logger="aiosqlite")
+
+    ids = await _insert_together(database, INLINE_MAX)
+    trips = _trips(caplog)
+    await database.close()
+
+    assert ids == list(range(1, INLINE_MAX + 1))
+    assert trips == 0
+
+
+async def test_many_statements_waiting_together_take_one_trip(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    database = await _open(tmp_path / "notes.db")
+    caplog.set_level(logging.DEBUG, logger="aiosqlite")
+
+    ids = await _insert_together(database, 50)
     trips = _trips(caplog)
     count = await database.load_one("SELECT COUNT(*) FROM notes", (), lambda r: r[0])
     await database.close()
 
-    assert [row["id"] for row in written if row] == list(range(1, 51))
+    assert ids == list(range(1, 51))
     assert count == 50
-    assert trips <= 2  # the first statement may go before the others queue
+    assert trips == 1
 
 
 async def test_a_failing_statement_fails_only_its_caller(tmp_path: Path) -> None:
@@ -175,3 +197,74 @@ async def test_a_trip_that_cannot_commit_fails_every_caller_and_keeps_nothing(
     assert all(isinstance(o, StoreError) for o in outcomes)
     assert "FOREIGN KEY" in str(outcomes[0])
     assert kept == 0
+
+
+async def test_a_write_blocked_by_another_process_waits_without_stalling_the_loop(
+    tmp_path: Path,
+) -> None:
+    database = await _open(tmp_path / "notes.db")
+    other = sqlite3.connect(tmp_path / "notes.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO notes (body) VALUES ('from the other process')")
+    ticks = 0
+
+    async def ticking() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticker = asyncio.create_task(ticking())
+    write = asyncio.create_task(
+        database.write("INSERT INTO notes (body) VALUES ('ours')")
+    )
+    await asyncio.sleep(0.3)
+    waited = not write.done()
+    other.execute("COMMIT")
+    await write
+    ticker.cancel()
+    bodies = await database.load_all(
+        "SELECT body FROM notes ORDER BY id", (), lambda r: r[0]
+    )
+    await database.close()
+    other.close()
+
+    assert waited
+    assert ticks >= 10
+    assert bodies == ["from the other process", "ours"]
+
+
+async def test_the_database_file_takes_the_writes_in_the_background(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "notes.db"
+    database = await _open(path)
+    empty = path.stat().st_size
+
+    for _ in range(CHECKPOINT_EVERY + 1):
+        await database.write("INSERT INTO notes (body) VALUES (?)", ("x" * 2000,))
+    await wait_until(lambda: path.stat().st_size > empty + 250 * 2000, 5)
+    await database.close()
+
+
+async def test_statements_after_a_cancelled_transaction_see_none_of_it(
+    tmp_path: Path,
+) -> None:
+    database = await _open(tmp_path / "notes.db")
+    inside = asyncio.Event()
+
+    async def cut_short() -> None:
+        async with database.transaction() as db:
+            await db.execute("INSERT INTO notes (body) VALUES ('half done')")
+            inside.set()
+            await asyncio.sleep(10)
+
+    transaction = asyncio.create_task(cut_short())
+    await inside.wait()
+    transaction.cancel()
+    await asyncio.gather(transaction, return_exceptions=True)
+    await database.write("INSERT INTO notes (body) VALUES ('after')")
+    bodies = await database.load_all("SELECT body FROM notes", (), lambda r: r[0])
+    await database.close()
+
+    assert bodies == ["after"]
