@@ -176,7 +176,7 @@ def test_interrupted_job_leaves_no_temp_files_and_is_reported_next_run(
     assert render("demo.stopped", "en") in first.stdout
     assert list((tmp_path / "tmp").iterdir()) == []
     spool = tmp_path / "chatprint-demo-data" / "spool"
-    assert [p.name for p in spool.iterdir()] == ["1"]
+    assert [p.name for p in spool.iterdir()] == ["1.pdf"]
 
     second = run_demo(tmp_path, "/jobs\n")
 

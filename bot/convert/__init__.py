@@ -25,14 +25,20 @@ from bot.convert.kinds import FileKind, detect_kind
 from bot.convert.office import OfficeConverter
 from bot.convert.paper import PAPER_SIZES, PaperSize, get_paper
 from bot.convert.pdf import MAX_PDF_PAGES, count_pages
-from bot.convert.preview import render_preview
-from bot.convert.printable import Printable, select_pages, to_printable
+from bot.convert.preview import preview_path, render_preview
+from bot.convert.printable import (
+    PRINTABLE_EXTENSIONS,
+    Printable,
+    select_pages,
+    to_printable,
+)
 
 __all__ = [
     "MAX_IMAGE_PIXELS",
     "MAX_PDF_PAGES",
     "MAX_UPLOAD_BYTES",
     "PAPER_SIZES",
+    "PRINTABLE_EXTENSIONS",
     "ConversionFailed",
     "CorruptFile",
     "EmptyFile",
@@ -52,6 +58,7 @@ __all__ = [
     "count_pages",
     "detect_kind",
     "get_paper",
+    "preview_path",
     "receive",
     "render_preview",
     "select_pages",

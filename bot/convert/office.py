@@ -150,7 +150,7 @@ class OfficeConverter:
             raise OfficeUnavailable("No soffice or libreoffice binary found")
         extension, filter_name = FILTERS[kind]
         async with self._lock:
-            staging = Path(tempfile.mkdtemp(prefix="office-", dir=out_dir))
+            staging = _staging_dir(out_dir)
             try:
                 staged = staging / f"input.{extension}"
                 await asyncio.to_thread(shutil.copyfile, src, staged)
@@ -393,6 +393,12 @@ async def _kill_group(process: asyncio.subprocess.Process) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
     await process.wait()
+
+
+def _staging_dir(out_dir: Path) -> Path:
+    """A new private folder inside ``out_dir``, which is made if missing."""
+    out_dir.mkdir(mode=0o700, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix="office-", dir=out_dir))
 
 
 def _move_result(produced: Path, out_dir: Path) -> Path:

@@ -13,6 +13,11 @@ from bot.convert.kinds import FileKind, detect_kind
 from bot.convert.workfiles import removed_on_error
 
 
+def preview_path(printable: Path) -> Path:
+    """Where the preview of ``printable`` goes: beside it, named after it."""
+    return printable.with_name(f"{printable.stem}.preview.png")
+
+
 def render_preview(path: Path, dest: Path, *, max_side: int = 800) -> Path:
     """Draw page 1 of a PDF, or the image itself, as a PNG at most ``max_side`` wide.
 

@@ -24,6 +24,8 @@ logger = logging.getLogger(__name__)
 
 MODES = ("document", "photo")
 KEPT_IN_PHOTO_MODE = {FileKind.JPEG: "jpg", FileKind.PNG: "png"}
+# Every extension a printable file has.
+PRINTABLE_EXTENSIONS = ("pdf", *KEPT_IN_PHOTO_MODE.values())
 # PDFs up to this size are checked on the event loop, larger ones in a thread.
 INLINE_PDF_BYTES = 128 * 1024
 

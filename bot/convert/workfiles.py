@@ -10,7 +10,9 @@ from pathlib import Path
 
 
 def output_path(work_dir: Path, suffix: str) -> Path:
-    """A new, empty, private file in ``work_dir`` that nothing else will reuse."""
+    """A new, empty, private file in ``work_dir`` (made if missing) that nothing
+    else will reuse."""
+    work_dir.mkdir(mode=0o700, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix="print-", suffix=suffix, dir=work_dir)
     os.close(fd)
     return Path(name)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.catalogue import render
-from bot.convert import render_preview
+from bot.convert import preview_path, render_preview
 from bot.core.chat import Button, ChatTarget, OutgoingMessage
 from bot.core.context import Request
 from bot.core.events import Phase, StatusEvent
@@ -480,9 +480,7 @@ async def _preview(job: JobRecord) -> Path | None:
         return None
     source = Path(job.spool_path)
     try:
-        return await asyncio.to_thread(
-            render_preview, source, source.with_name("preview.png")
-        )
+        return await asyncio.to_thread(render_preview, source, preview_path(source))
     except ChatprintError as exc:
         logger.info("Job %s has no preview (%s)", job.id, exc.key)
         return None

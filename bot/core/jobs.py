@@ -26,7 +26,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.catalogue import render_error
-from bot.convert import clean_filename, receive
+from bot.convert import (
+    PRINTABLE_EXTENSIONS,
+    clean_filename,
+    preview_path,
+    receive,
+)
 from bot.core.adapter import ChatAdapter
 from bot.core.chat import Attachment
 from bot.core.epson_jobs import EpsonJobs, printer_of
@@ -99,7 +104,7 @@ class JobRunner:
         preparer: Conversion and settings.
         reporter: Status messages.
         adapters: Chat adapters by platform, to fetch attachments after a restart.
-        spool_dir: A private folder for files in flight; each job gets its own.
+        spool_dir: A private folder for files in flight (see :meth:`_clean`).
         poll_interval: First wait between status reads; doubles while unchanged.
         poll_max: The longest wait between status reads.
         gate: Asked about every prepared job before anything goes to Epson; it
@@ -366,13 +371,14 @@ class JobRunner:
             raise PrinterGone(f"job {job.id} printer is gone")
         self._printer_names[job.id] = printer.name
         await self._emit(job, Phase.CONVERTING)
-        work = self._work_dir(job.id)
-        files = await self._fetch(job, attachments, work)
+        files = await self._fetch(job, attachments)
         options = PrintOptions.from_dict(job.options)
-        prepared = await self._preparer.prepare(files, printer, options, work)
+        prepared = await self._preparer.prepare(
+            files, printer, options, self._work_dir(job.id)
+        )
         # The upload names the file by its extension: give it one.
         spool = prepared.printable.path.replace(
-            work / f"print.{prepared.printable.extension}"
+            self._printable_path(job.id, prepared.printable.extension)
         )
         return await self._store.update_job(
             job.id,
@@ -385,11 +391,11 @@ class JobRunner:
         )
 
     async def _fetch(
-        self, job: JobRecord, attachments: Sequence[Attachment], work: Path
+        self, job: JobRecord, attachments: Sequence[Attachment]
     ) -> list[Received]:
         received = []
         for index, source in enumerate(job.sources):
-            dest = work / f"source-{index}"
+            dest = self._source_path(job.id, index)
             dest.unlink(missing_ok=True)
             stream = self._stream(job, source, attachments, index)
             await receive(stream, dest, declared_size=source.size)
@@ -432,7 +438,7 @@ class JobRunner:
         job = await self._store.update_job(
             job.id, state="scheduled", epson_job_id=schedule_id
         )
-        self._clean(job.id)
+        self._clean(job)
         stamp = when.strftime("%Y-%m-%d %H:%M UTC")
         await self._emit(job, Phase.SCHEDULED, params={"when": stamp})
         return job
@@ -521,7 +527,7 @@ class JobRunner:
         # Tell first, record second: a crash in between tells the user again after
         # the restart, where the other order would leave them never told.
         with self._ending(job.id):
-            self._clean(job.id)
+            self._clean(job)
             await self._tell(job, phase, reason=reason, pages=job.total_pages)
             return await self._store.update_job(
                 job.id, state=state, error_key=reason or None
@@ -534,7 +540,7 @@ class JobRunner:
         logger.warning("Job %s failed: %s", job_id, error.key)
         text = render_error(error, job.language)
         with self._ending(job_id):
-            self._clean(job_id)
+            self._clean(job)
             await self._tell(
                 job, Phase.FAILED, reason=error.key, params={"reason": text}
             )
@@ -592,13 +598,28 @@ class JobRunner:
             name = printer.name if printer else ""
         return name
 
-    def _work_dir(self, job_id: int) -> Path:
-        work = self._spool / str(job_id)
-        work.mkdir(mode=0o700, parents=True, exist_ok=True)
-        return work
+    # A job's files lie in the spool folder itself, named by its id: the file as
+    # received, then the printable file; a folder of its own is made only by a
+    # conversion that writes files. Making and removing a folder per job cost
+    # more than everything else done with its files.
 
-    def _clean(self, job_id: int) -> None:
-        shutil.rmtree(self._spool / str(job_id), ignore_errors=True)
+    def _source_path(self, job_id: int, index: int) -> Path:
+        return self._spool / f"{job_id}.source-{index}"
+
+    def _printable_path(self, job_id: int, extension: str) -> Path:
+        return self._spool / f"{job_id}.{extension}"
+
+    def _work_dir(self, job_id: int) -> Path:
+        return self._spool / str(job_id)
+
+    def _clean(self, job: JobRecord) -> None:
+        """Remove every file of ``job`` from the spool folder."""
+        for index in range(max(len(job.sources), 1)):
+            self._source_path(job.id, index).unlink(missing_ok=True)
+        for extension in PRINTABLE_EXTENSIONS:
+            self._printable_path(job.id, extension).unlink(missing_ok=True)
+        preview_path(self._printable_path(job.id, "pdf")).unlink(missing_ok=True)
+        shutil.rmtree(self._work_dir(job.id), ignore_errors=True)
 
 
 def _jittered(interval: float) -> float:

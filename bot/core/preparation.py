@@ -245,6 +245,7 @@ def _merge(parts: Sequence[Printable], dest: Path) -> Printable:
     total = sum(part.page_count for part in parts)
     if total > MAX_PDF_PAGES:
         raise TooManyPages(f"{total} pages combined", limit=MAX_PDF_PAGES)
+    dest.parent.mkdir(mode=0o700, exist_ok=True)
     writer = PdfWriter()
     for part in parts:
         writer.append(str(part.path))
