@@ -107,11 +107,12 @@ class Floor:
             return await answer.json() if answer.status == 201 else None
 
     async def _upload(self, upload_uri: str, path: Path) -> None:
+        # Sent as chatprint sends a small file: read whole, one body.
         url = f"{upload_uri}&File=1.pdf"
-        with path.open("rb") as handle:
-            headers = {"Content-Type": "application/pdf"}
-            async with self._session.post(url, data=handle, headers=headers) as answer:
-                answer.raise_for_status()
+        headers = {"Content-Type": "application/pdf"}
+        body = path.read_bytes()
+        async with self._session.post(url, data=body, headers=headers) as answer:
+            answer.raise_for_status()
 
 
 async def main() -> None:

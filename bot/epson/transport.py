@@ -44,6 +44,10 @@ _T = TypeVar("_T")
 _ERROR_STRING = re.compile(r"[a-z0-9_]{1,64}")
 _MAX_BACKOFF = 10.0
 _CONNECT_TIMEOUT = 10.0
+# Files up to this size are read whole on the event loop and sent as one body:
+# a spool file was written moments before and is read from the page cache in
+# microseconds, where streaming it took four hops to a worker thread and back.
+SMALL_UPLOAD_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -198,17 +202,34 @@ class Transport:
             EpsonUnavailable: The upload host could not be reached.
         """
         ext = _extension(extension)
-        size = await _checked_size(path)
+        size = _checked_size(path)
         uri = upload_uri.reveal()
         url = URL(f"{uri}{'&' if '?' in uri else '?'}File=1.{ext}", encoded=True)
+        content_type = CONTENT_TYPES[ext]
 
         async def attempt() -> Answer:
-            answer = await self._stream_file(operation, url, path, CONTENT_TYPES[ext])
+            if size <= SMALL_UPLOAD_BYTES:
+                answer = await self._send_small_file(operation, url, path, content_type)
+            else:
+                answer = await self._stream_file(operation, url, path, content_type)
             _raise_for_upload(operation, answer)
             return answer
 
         await self._retrying(operation, "POST", attempt)
         return size
+
+    async def _send_small_file(
+        self, operation: str, url: URL, path: Path, content_type: str
+    ) -> Answer:
+        return await self._exchange(
+            operation,
+            "POST",
+            url,
+            headers={"Content-Type": content_type},
+            data=path.read_bytes(),
+            limits=self._upload_timeout(),
+            hide_cause=True,
+        )
 
     async def _stream_file(
         self, operation: str, url: URL, path: Path, content_type: str
@@ -371,8 +392,8 @@ def _extension(extension: str) -> str:
     return ext
 
 
-async def _checked_size(path: Path) -> int:
-    size = (await asyncio.to_thread(path.stat)).st_size
+def _checked_size(path: Path) -> int:
+    size = path.stat().st_size
     if size > UPLOAD_LIMIT_BYTES:
         raise FileTooLargeForUpload(
             f"the file has {size} bytes; Epson takes at most {UPLOAD_LIMIT_BYTES}",

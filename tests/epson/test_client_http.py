@@ -56,6 +56,7 @@ from bot.epson.models import (
     PrintQuality,
     PrintSettings,
 )
+from bot.epson.transport import SMALL_UPLOAD_BYTES
 from bot.secret import Secret
 from tests.fakes.loopback import LoopbackServer
 
@@ -427,10 +428,12 @@ async def test_ids_are_quoted_into_one_path_segment(
     assert epson.seen[0].raw_path == "/api/2/scheduling/schedules/a%2Fb%3Fc"
 
 
-async def test_upload_streams_the_file_with_its_type_and_no_credentials(
-    epson: ScriptedEpson, client: EpsonClient, tmp_path: Path
+# A small file goes as one body read whole, a larger one streamed from disk.
+@pytest.mark.parametrize("size", [SMALL_UPLOAD_BYTES, SMALL_UPLOAD_BYTES + 1, 300_000])
+async def test_upload_sends_the_file_with_its_type_and_no_credentials(
+    epson: ScriptedEpson, client: EpsonClient, tmp_path: Path, size: int
 ) -> None:
-    path = _write(tmp_path / "doc.pdf", 300_000)
+    path = _write(tmp_path / "doc.pdf", size)
     epson.reply(Reply(200))
 
     await client.upload(
@@ -441,7 +444,7 @@ async def test_upload_streams_the_file_with_its_type_and_no_credentials(
     assert (request.method, request.raw_path) == ("POST", "/data")
     assert request.query == {"Key": [UPLOAD_KEY], "File": ["1.pdf"]}
     assert request.headers["Content-Type"] == "application/pdf"
-    assert request.headers["Content-Length"] == "300000"
+    assert request.headers["Content-Length"] == str(size)
     assert request.digest == hashlib.sha256(path.read_bytes()).hexdigest()
     assert "x-api-key" not in request.headers
     assert "Authorization" not in request.headers
