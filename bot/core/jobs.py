@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import random
 import shutil
@@ -470,10 +471,13 @@ class JobRunner:
 
     async def _start_print(self, job: JobRecord) -> JobRecord:
         await self._epson.start_print(job)
-        job = await self._store.update_job(
-            job.id, state="printing", epson_status=JobStatus.PENDING.value
+        # Queued together, the two writes share one commit.
+        job, _ = await asyncio.gather(
+            self._store.update_job(
+                job.id, state="printing", epson_status=JobStatus.PENDING.value
+            ),
+            self._store.audit(job.identity_id, "print", f"job {job.id}"),
         )
-        await self._store.audit(job.identity_id, "print", f"job {job.id}")
         await self._emit(job, Phase.WAITING)
         return job
 
@@ -507,8 +511,10 @@ class JobRunner:
         final = _FINAL_BY_STATUS.get(info.status)
         if final is not None:
             state, phase = final
-            job = await self._store.update_job(
-                job.id, epson_status=info.status.value, total_pages=info.total_pages
+            # Recorded with the final state, after the user is told: a crash in
+            # between reads the same final status again after the restart.
+            job = dataclasses.replace(
+                job, epson_status=info.status.value, total_pages=info.total_pages
             )
             reason = "epson.job_error" if phase is Phase.FAILED else ""
             return await self._finish(job, state, phase, reason=reason)
@@ -530,7 +536,11 @@ class JobRunner:
             self._clean(job)
             await self._tell(job, phase, reason=reason, pages=job.total_pages)
             return await self._store.update_job(
-                job.id, state=state, error_key=reason or None
+                job.id,
+                state=state,
+                error_key=reason or None,
+                epson_status=job.epson_status,
+                total_pages=job.total_pages,
             )
 
     async def _fail(self, job_id: int, error: ChatprintError) -> None:

