@@ -106,6 +106,9 @@ class JobBook:
         self._not_found = not_found
         self._jobs: dict[str, SimJob] = {}
         self._keys: dict[str, str] = {}
+        # Each printer's jobs, oldest first: a print call counts its printer's
+        # queue without walking every job of every printer.
+        self._by_printer: dict[str, dict[str, SimJob]] = {}
 
     def __iter__(self) -> Iterator[SimJob]:
         return iter(list(self._jobs.values()))
@@ -118,6 +121,7 @@ class JobBook:
         job.upload_key = secrets.token_hex(32)
         self._jobs[job.job_id] = job
         self._keys[job.upload_key] = job.job_id
+        self._by_printer.setdefault(serial, {})[job.job_id] = job
         logger.debug("Job %s created on printer %s", job.job_id, serial)
         return job
 
@@ -151,7 +155,8 @@ class JobBook:
         """Forget ``job`` and its upload key."""
         self._jobs.pop(job.job_id, None)
         self._keys.pop(job.upload_key, None)
+        self._by_printer.get(job.serial, {}).pop(job.job_id, None)
 
     def of_printer(self, serial: str) -> list[SimJob]:
         """Return the jobs of one printer, oldest first."""
-        return [job for job in self._jobs.values() if job.serial == serial]
+        return list(self._by_printer.get(serial, {}).values())
