@@ -242,7 +242,7 @@ class EpsonClient:
         return parse("create_job", _created_job("jobId"), body)
 
     async def upload(self, upload_uri: Secret, path: Path, *, extension: str) -> None:
-        """Upload the file of a job or schedule, streamed from disk.
+        """Upload the file of a job or schedule, streamed from disk unless small.
 
         Args:
             upload_uri: The ``uploadUri`` Epson gave at creation.

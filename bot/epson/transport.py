@@ -190,7 +190,8 @@ class Transport:
     async def send_file(
         self, operation: str, upload_uri: Secret, path: Path, extension: str
     ) -> int:
-        """POST the file at ``path`` to the upload URI, streamed from disk.
+        """POST the file at ``path`` to the upload URI, streamed from disk
+        unless it is at most ``SMALL_UPLOAD_BYTES``, which is sent as one body.
 
         Returns:
             The number of bytes sent.
