@@ -209,47 +209,39 @@ class Transport:
         content_type = CONTENT_TYPES[ext]
 
         async def attempt() -> Answer:
-            if size <= SMALL_UPLOAD_BYTES:
-                answer = await self._send_small_file(operation, url, path, content_type)
-            else:
-                answer = await self._stream_file(operation, url, path, content_type)
+            answer = await self._post_file(operation, url, path, size, content_type)
             _raise_for_upload(operation, answer)
             return answer
 
         await self._retrying(operation, "POST", attempt)
         return size
 
-    async def _send_small_file(
-        self, operation: str, url: URL, path: Path, content_type: str
+    async def _post_file(
+        self, operation: str, url: URL, path: Path, size: int, content_type: str
+    ) -> Answer:
+        if size <= SMALL_UPLOAD_BYTES:
+            body = path.read_bytes()  # noqa: ASYNC240 (small, in the page cache)
+            return await self._post_body(operation, url, body, content_type)
+        # A file object makes aiohttp send Content-Length and read in chunks off
+        # the event loop, so memory stays flat whatever the file size.
+        stream: BinaryIO = await asyncio.to_thread(path.open, "rb")
+        try:
+            return await self._post_body(operation, url, stream, content_type)
+        finally:
+            await asyncio.to_thread(stream.close)
+
+    async def _post_body(
+        self, operation: str, url: URL, body: bytes | BinaryIO, content_type: str
     ) -> Answer:
         return await self._exchange(
             operation,
             "POST",
             url,
             headers={"Content-Type": content_type},
-            data=path.read_bytes(),  # noqa: ASYNC240 (small, in the page cache)
+            data=body,
             limits=self._upload_timeout(),
             hide_cause=True,
         )
-
-    async def _stream_file(
-        self, operation: str, url: URL, path: Path, content_type: str
-    ) -> Answer:
-        # A file object makes aiohttp send Content-Length and read in chunks off
-        # the event loop, so memory stays flat whatever the file size.
-        stream: BinaryIO = await asyncio.to_thread(path.open, "rb")
-        try:
-            return await self._exchange(
-                operation,
-                "POST",
-                url,
-                headers={"Content-Type": content_type},
-                data=stream,
-                limits=self._upload_timeout(),
-                hide_cause=True,
-            )
-        finally:
-            await asyncio.to_thread(stream.close)
 
     async def _retrying(
         self, operation: str, method: str, attempt: Callable[[], Awaitable[_T]]
